@@ -1,0 +1,7 @@
+export { ERROR_CATALOG, ERROR_CODES, assertUnreachable, codeFromSlug, errorDefinition, isErrorCode, problemSlug } from './error-catalog';
+export type { ErrorCode, ErrorDefinition, OpenAiErrorType } from './error-catalog';
+export { BallastError, isBallastError } from './ballast-error';
+export type { BallastErrorOptions, FieldError, UpstreamDiagnostics } from './ballast-error';
+export { classifyError } from './classify-error';
+export { causeChain, problemType, toProblem } from './problem';
+export type { DebugInfo, ProblemContext, ProblemDetails } from './problem';

@@ -1,0 +1,147 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export type BreakerStateValue = 0 | 1 | 2;
+
+/**
+ * Every Prometheus series Ballast publishes (contract section 7), in its own
+ * registry so several apps in one process (tests) never collide. Label values
+ * must come from closed sets: route templates, public model names, provider
+ * ids, error codes.
+ */
+export class BallastMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'ballast_http_requests_total',
+    help: 'HTTP requests answered, by route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'ballast_http_request_duration_seconds',
+    help: 'HTTP request duration, by route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly modelRequests = new Counter({
+    name: 'ballast_model_requests_total',
+    help: 'Calls to a route entry, by outcome (success or an error code)',
+    labelNames: ['model', 'provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly modelDuration = new Histogram({
+    name: 'ballast_model_request_duration_seconds',
+    help: 'Duration of one call to a route entry, retries included',
+    labelNames: ['model', 'provider'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly timeToFirstToken = new Histogram({
+    name: 'ballast_model_time_to_first_token_seconds',
+    help: 'Streaming: request sent to first chunk',
+    labelNames: ['model', 'provider'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly retries = new Counter({
+    name: 'ballast_model_retries_total',
+    help: 'Retried attempts, by provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fallbacks = new Counter({
+    name: 'ballast_model_fallbacks_total',
+    help: 'Requests that moved to the next route entry',
+    labelNames: ['model', 'from', 'to'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Gauge({
+    name: 'ballast_circuit_breaker_state',
+    help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerTransitions = new Counter({
+    name: 'ballast_circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes per provider, by the state entered',
+    labelNames: ['provider', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly errors = new Counter({
+    name: 'ballast_errors_total',
+    help: 'Problem responses and SSE error events, by taxonomy code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sseStreamsActive = new Gauge({
+    name: 'ballast_sse_streams_active',
+    help: 'Server-sent event streams currently open',
+    registers: [this.registry],
+  });
+
+  readonly sseStreams = new Counter({
+    name: 'ballast_sse_streams_total',
+    help: 'Server-sent event streams ended, by outcome (done, error, client_closed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokens = new Counter({
+    name: 'ballast_model_tokens_total',
+    help: 'Tokens used, by kind (prompt or completion); cancelled and failed streams included',
+    labelNames: ['model', 'provider', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: 'ballast_rate_limited_total',
+    help: 'Requests refused by the rate limiter',
+    registers: [this.registry],
+  });
+
+  readonly rateLimitStoreErrors = new Counter({
+    name: 'ballast_rate_limit_store_errors_total',
+    help: 'Rate-limit decisions that failed open because the store was unreachable',
+    registers: [this.registry],
+  });
+
+  readonly ocrQueueShed = new Counter({
+    name: 'ballast_ocr_queue_shed_total',
+    help: 'OCR jobs refused because the embedded OCR queue was full',
+    registers: [this.registry],
+  });
+
+  readonly bulkheadShed = new Counter({
+    name: 'ballast_bulkhead_shed_total',
+    help: 'Calls refused because a provider was at maxConcurrency with a full queue',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+    }
+  }
+
+  metricsText(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

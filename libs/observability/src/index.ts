@@ -1,0 +1,11 @@
+export { BallastMetrics } from './ballast-metrics';
+export type { BreakerStateValue } from './ballast-metrics';
+export { REDACTED_PATHS, createLogger } from './create-logger';
+export type { LoggerOptions } from './create-logger';
+export { ObservabilityModule } from './observability.module';
+export type { ObservabilityOptions } from './observability.module';
+export { LOG_DESTINATION, ROOT_LOGGER } from './observability.tokens';
+export { requestContext } from './request-context';
+export type { RequestContext, RequestOutcome } from './request-context';
+export { acceptRequestId, acceptTraceparent } from './request-id';
+export { CLIENT_CLOSED_STATUS, UNMATCHED_ROUTE, requestLifecycle, routeTemplate } from './request-lifecycle.middleware';

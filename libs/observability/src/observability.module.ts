@@ -1,0 +1,53 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream, Logger } from 'pino';
+import { BallastMetrics } from './ballast-metrics';
+import { createLogger } from './create-logger';
+import { LOG_DESTINATION, ROOT_LOGGER } from './observability.tokens';
+
+export interface ObservabilityOptions {
+  level: string;
+  pretty: boolean;
+}
+
+@Module({})
+class RootLoggerModule {
+  static forRoot(options: ObservabilityOptions): DynamicModule {
+    return {
+      module: RootLoggerModule,
+      providers: [
+        // Tests override this to capture the JSON lines; undefined means stdout.
+        { provide: LOG_DESTINATION, useValue: undefined },
+        {
+          provide: ROOT_LOGGER,
+          inject: [LOG_DESTINATION],
+          useFactory: (destination?: DestinationStream) => createLogger({ ...options, destination }),
+        },
+      ],
+      exports: [ROOT_LOGGER],
+    };
+  }
+}
+
+/** Logs (pino through nestjs-pino) and metrics, for the whole app. */
+@Global()
+@Module({})
+export class ObservabilityModule {
+  static forRoot(options: ObservabilityOptions): DynamicModule {
+    const rootLogger = RootLoggerModule.forRoot(options);
+    return {
+      module: ObservabilityModule,
+      imports: [
+        rootLogger,
+        LoggerModule.forRootAsync({
+          imports: [rootLogger],
+          inject: [ROOT_LOGGER],
+          // The request-lifecycle middleware sets req.log; nestjs-pino only binds it.
+          useFactory: (logger: Logger) => ({ pinoHttp: { logger }, useExisting: true }),
+        }),
+      ],
+      providers: [{ provide: BallastMetrics, useFactory: () => new BallastMetrics() }],
+      exports: [rootLogger, BallastMetrics, LoggerModule],
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { BallastMetrics } from './ballast-metrics';
+import { RequestContext, requestContext } from './request-context';
+import { acceptRequestId, acceptTraceparent } from './request-id';
+
+/** nginx's convention for "the client closed the connection before the answer". */
+export const CLIENT_CLOSED_STATUS = 499;
+export const UNMATCHED_ROUTE = '(unmatched)';
+
+/** The route template Express matched, never the raw URL: label values must stay a closed set. */
+export function routeTemplate(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  // Nest answers unknown paths from a catch-all route; that is no template of ours.
+  return typeof path === 'string' && !path.includes('*') ? path : UNMATCHED_ROUTE;
+}
+
+/**
+ * The first thing every request meets: gives it an id and an abort signal,
+ * holds both in AsyncLocalStorage, and when the response closes writes the
+ * one summary line and the HTTP metrics.
+ */
+export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const abort = new AbortController();
+    const context: RequestContext = {
+      requestId: acceptRequestId(req.headers['x-request-id']),
+      traceparent: acceptTraceparent(req.headers.traceparent),
+      startedAt: performance.now(),
+      signal: abort.signal,
+      outcome: {},
+    };
+    res.setHeader('X-Request-Id', context.requestId);
+    (req as Request & { log?: Logger; id?: string }).log = logger;
+    (req as Request & { id?: string }).id = context.requestId;
+
+    requestContext.run(context, () => {
+      res.once(
+        'close',
+        requestContext.bind(() => {
+          const clientLeft = !res.writableFinished;
+          if (clientLeft) {
+            abort.abort();
+          }
+          const status = clientLeft ? CLIENT_CLOSED_STATUS : res.statusCode;
+          const route = routeTemplate(req);
+          const seconds = (performance.now() - context.startedAt) / 1000;
+          metrics.httpRequests.inc({ method: req.method, route, status: String(status) });
+          metrics.httpDuration.observe({ method: req.method, route }, seconds);
+          const { model, attempts, fallback, code, usage } = context.outcome;
+          logger.info(
+            {
+              method: req.method,
+              route,
+              status,
+              duration_ms: Math.round(seconds * 1e4) / 10,
+              model,
+              attempts,
+              fallback,
+              code: code ?? (clientLeft ? 'CLIENT_CLOSED_REQUEST' : undefined),
+              usage,
+            },
+            'request completed',
+          );
+        }),
+      );
+      next();
+    });
+  };
+}

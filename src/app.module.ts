@@ -1,0 +1,28 @@
+import { ObservabilityModule } from '@ballast/observability';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from './config';
+import { HealthModule } from './health/health.module';
+import { ProblemsModule } from './problems/problems.module';
+
+@Global()
+@Module({})
+class ConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: ConfigModule, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot({ level: config.logLevel, pretty: config.isDevelopment }),
+        ProblemsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { ModelsConfig } from '@ballast/models';
+
+/** The one typed configuration, read and validated once at boot. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  isDevelopment: boolean;
+  logLevel: string;
+  apiKeys: string[];
+  redisUrl?: string;
+  rateLimitRpm: number;
+  trustProxy: boolean;
+  maxUploadBytes: number;
+  maxImagePixels: number;
+  imageMaxSide: number;
+  requestTimeoutMs: number;
+  shutdownGraceMs: number;
+  sseKeepAliveMs: number;
+  ocrWorkers: number;
+  ocrQueueSize: number;
+  modelProbeIntervalMs: number;
+  modelsFile?: string;
+  models: ModelsConfig;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,36 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .default('false')
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+/** Every environment setting Ballast reads, with its default. Nothing else reads process.env. */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ENV: z.string().default('production'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MODELS_FILE: optionalText,
+  API_KEYS: optionalText,
+  REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  RATE_LIMIT_RPM: int(600, 1),
+  TRUST_PROXY: flag,
+  MAX_UPLOAD_BYTES: int(10 * 1024 * 1024, 1),
+  MAX_IMAGE_PIXELS: int(40_000_000, 1),
+  IMAGE_MAX_SIDE: int(2048, 64),
+  REQUEST_TIMEOUT_MS: int(120_000, 1),
+  SHUTDOWN_GRACE_MS: int(15_000, 0),
+  SSE_KEEPALIVE_MS: int(15_000, 10),
+  OCR_WORKERS: int(Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))), 1),
+  OCR_QUEUE_SIZE: int(16, 0),
+  MODEL_PROBE_INTERVAL_MS: int(30_000, 0),
+});
+
+export type EnvConfig = z.output<typeof envSchema>;

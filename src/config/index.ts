@@ -1,0 +1,3 @@
+export { APP_CONFIG } from './app-config';
+export type { AppConfig } from './app-config';
+export { ConfigError, loadConfig } from './load-config';

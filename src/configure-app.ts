@@ -1,0 +1,35 @@
+import { classifyError } from '@ballast/errors';
+import { BallastMetrics, ROOT_LOGGER, requestLifecycle } from '@ballast/observability';
+import express, { RequestHandler } from 'express';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AppConfig } from './config';
+import { answerUnparseableRequests } from './problems/client-error.handler';
+
+/** How much JSON a chat request may carry: a base64 image of the largest upload plus the messages. */
+export function jsonBodyLimit(config: AppConfig): number {
+  return Math.ceil(config.maxUploadBytes * 1.4) + 1024 * 1024;
+}
+
+/**
+ * Everything about the HTTP edge that is not a module: used by main.ts and by
+ * every e2e test, so tests exercise exactly what production runs.
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(NestPinoLogger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  // Runs before the body parsers so even their errors carry a request id.
+  app.use(requestLifecycle(app.get<Logger>(ROOT_LOGGER), app.get(BallastMetrics)));
+  app.use(translatingErrors(express.json({ limit: jsonBodyLimit(config) })));
+  app.use(translatingErrors(express.urlencoded({ limit: '1mb', extended: false })));
+  answerUnparseableRequests(app.getHttpServer());
+  app.enableShutdownHooks();
+}
+
+/** Body-parser errors become taxonomy errors where they enter, while their `type` still says what went wrong. */
+function translatingErrors(parser: RequestHandler): RequestHandler {
+  return (req, res, next) => parser(req, res, (error?: unknown) => next(error === undefined ? undefined : classifyError(error)));
+}

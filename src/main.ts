@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { ROOT_LOGGER } from '@ballast/observability';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { ConfigError, loadConfig } from './config';
+import { configureApp } from './configure-app';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`ballast: cannot start, invalid configuration:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  configureApp(app, config);
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  app
+    .get<Logger>(ROOT_LOGGER)
+    .info({ port, host: config.host, environment: config.isDevelopment ? 'development' : 'production' }, 'listening');
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`ballast: start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import { BallastError, ProblemDetails } from '@ballast/errors';
+import type { Response } from 'express';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Writes a problem as the whole HTTP response: status, headers, body. */
+export function sendProblem(res: Response, error: BallastError, problem: ProblemDetails): void {
+  res.status(problem.status);
+  res.setHeader('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+  res.setHeader('Cache-Control', 'no-store');
+  if (error.retryAfterSeconds !== undefined) {
+    res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  }
+  res.end(JSON.stringify(problem));
+}

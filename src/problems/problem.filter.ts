@@ -1,0 +1,59 @@
+import { BallastError, causeChain, classifyError, toProblem } from '@ballast/errors';
+import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
+import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { APP_CONFIG } from '../config';
+import type { AppConfig } from '../config';
+import { sendProblem } from './problem-response';
+
+/**
+ * The one place an exception becomes an HTTP response. Everything thrown —
+ * ours, Nest's, Express's, a plain Error, a string — leaves as RFC 9457
+ * problem+json; the full story goes to the log, never to the client.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly metrics: BallastMetrics,
+  ) {}
+
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const error = classifyError(thrown);
+    this.record(error, req);
+    if (res.headersSent) {
+      // A stream already started; its own error event was the client's answer.
+      res.end();
+      return;
+    }
+    const problem = toProblem(error, {
+      instance: req.originalUrl?.split('?')[0]?.slice(0, 256),
+      requestId: requestContext.requestId(),
+      includeDebug: this.config.isDevelopment,
+    });
+    sendProblem(res, error, problem);
+  }
+
+  private record(error: BallastError, req: Request): void {
+    requestContext.note({ code: error.code });
+    this.metrics.errors.inc({ code: error.code });
+    const fields = {
+      code: error.code,
+      status: error.status,
+      method: req.method,
+      err: error.cause ?? error,
+      causes: causeChain(error).map((cause) => (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause))),
+      upstream: error.upstream,
+    };
+    if (error.status >= 500) {
+      this.logger.error(fields, `request failed: ${error.code}`);
+    } else {
+      this.logger.info({ ...fields, err: undefined }, `request refused: ${error.code}`);
+    }
+  }
+}
