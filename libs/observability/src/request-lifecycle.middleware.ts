@@ -1,3 +1,4 @@
+import { BallastError } from '@ballast/errors';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { BallastMetrics } from './ballast-metrics';
@@ -40,7 +41,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
         requestContext.bind(() => {
           const clientLeft = !res.writableFinished;
           if (clientLeft) {
-            abort.abort();
+            abort.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
           }
           const status = clientLeft ? CLIENT_CLOSED_STATUS : res.statusCode;
           const route = routeTemplate(req);

@@ -1,2 +1,13 @@
 export { DEFAULT_RESILIENCE } from './resilience-settings';
 export type { BreakerSettings, ResilienceSettings } from './resilience-settings';
+export { abortableSleep } from './abortable-sleep';
+export { withAttemptTimeout } from './attempt-timeout';
+export { fullJitterDelayMs, retryDelayMs } from './backoff';
+export { Bulkhead } from './bulkhead';
+export type { BulkheadSlot } from './bulkhead';
+export { CircuitBreaker } from './circuit-breaker';
+export type { BreakerStateName } from './circuit-breaker';
+export { AttemptsExhaustedError, ProviderPolicy } from './provider-policy';
+export type { Availability, ExecuteOptions, Executed, PolicyEvents, ProviderLimits } from './provider-policy';
+export { RetryBudget } from './retry-budget';
+export { allowsFallback, isTransient } from './transient';

@@ -1,0 +1,27 @@
+import { BallastError } from '@ballast/errors';
+
+/**
+ * Runs one attempt with its own time limit. The attempt's signal aborts when
+ * the caller's signal does (client gone, request deadline) or when the limit
+ * passes; only the latter is reported as this attempt's MODEL_TIMEOUT.
+ */
+export async function withAttemptTimeout<T>(timeoutMs: number, parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  parent.throwIfAborted();
+  const controller = new AbortController();
+  const timedOut = new BallastError('MODEL_TIMEOUT', { cause: new Error(`attempt exceeded ${timeoutMs} ms`) });
+  const timer = setTimeout(() => controller.abort(timedOut), timeoutMs);
+  const onParentAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onParentAbort, { once: true });
+  try {
+    return await fn(controller.signal);
+  } catch (error) {
+    // Whatever the provider threw while being aborted, the abort reason is the truth.
+    if (controller.signal.aborted) {
+      throw controller.signal.reason;
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    parent.removeEventListener('abort', onParentAbort);
+  }
+}

@@ -1,0 +1,99 @@
+import { BallastError } from '@ballast/errors';
+
+export interface BulkheadSlot {
+  release(): void;
+}
+
+interface Waiter {
+  grant: (slot: BulkheadSlot) => void;
+  settled: boolean;
+}
+
+/**
+ * A concurrency limit with a short, bounded queue. Written here rather than
+ * with cockatiel's BulkheadPolicy because that ties a slot to one promise (a
+ * stream must hold its slot past the first chunk), cannot bound how long a
+ * caller waits in the queue, and keeps an abandoned waiter's place.
+ */
+export class Bulkhead {
+  private active = 0;
+  private readonly queue: Waiter[] = [];
+
+  constructor(
+    readonly capacity: number,
+    readonly queueCapacity: number,
+    private readonly maxWaitMs: number,
+    private readonly providerId: string,
+  ) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Full: every slot taken and no room to wait. */
+  get saturated(): boolean {
+    return this.active >= this.capacity && this.queue.length >= this.queueCapacity;
+  }
+
+  async acquire(signal: AbortSignal): Promise<BulkheadSlot> {
+    signal.throwIfAborted();
+    if (this.active < this.capacity) {
+      return this.take();
+    }
+    if (this.queue.length >= this.queueCapacity) {
+      throw this.overloaded();
+    }
+    return new Promise<BulkheadSlot>((resolve, reject) => {
+      const waiter: Waiter = { grant: resolve, settled: false };
+      const leave = (error: unknown) => {
+        if (waiter.settled) {
+          return;
+        }
+        waiter.settled = true;
+        this.queue.splice(this.queue.indexOf(waiter), 1);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      };
+      const onAbort = () => leave(signal.reason);
+      const timer = setTimeout(() => leave(this.overloaded()), this.maxWaitMs);
+      waiter.grant = (slot) => {
+        waiter.settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(slot);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+  }
+
+  private take(): BulkheadSlot {
+    this.active++;
+    let released = false;
+    return {
+      release: () => {
+        if (released) {
+          return;
+        }
+        released = true;
+        this.active--;
+        const next = this.queue.shift();
+        if (next) {
+          next.grant(this.take());
+        }
+      },
+    };
+  }
+
+  private overloaded(): BallastError {
+    return new BallastError('MODEL_OVERLOADED', {
+      retryAfterSeconds: 1,
+      cause: new Error(`bulkhead of provider ${this.providerId} full: ${this.active} running, ${this.queue.length} waiting`),
+    });
+  }
+}
