@@ -1,0 +1,40 @@
+import { ImagePipeline } from '@ballast/imaging';
+import { CHAT_ROUTING, ChatRouting, ChatRequest, MODEL_ROUTER, ModelRouter, RoutedStream, Routed, ChatCompletion } from '@ballast/models';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '../config';
+import type { AppConfig } from '../config';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
+import { prepareImages } from './prepare-images';
+import { assertFitsContext } from './prompt-tokens';
+
+/** A chat request made ready for the router: checked against the context window, images normalised. */
+@Injectable()
+export class ChatService {
+  constructor(
+    @Inject(CHAT_ROUTING) private readonly routing: ChatRouting,
+    @Inject(MODEL_ROUTER) private readonly router: ModelRouter,
+    private readonly images: ImagePipeline,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async complete(dto: ChatCompletionRequestDto): Promise<Routed<ChatCompletion>> {
+    return this.routing.complete(dto.model, await this.prepare(dto));
+  }
+
+  async stream(dto: ChatCompletionRequestDto): Promise<RoutedStream> {
+    const request = await this.prepare(dto);
+    // Always ask for usage so tokens are counted even for streams; the SSE layer hides it if the client did not ask.
+    return this.routing.stream(dto.model, { ...request, stream_options: { ...dto.stream_options, include_usage: true } });
+  }
+
+  private async prepare(dto: ChatCompletionRequestDto): Promise<ChatRequest> {
+    assertFitsContext(this.router.route(dto.model), dto.messages, dto.max_completion_tokens ?? dto.max_tokens);
+    const { model: _model, stream: _stream, ...passthrough } = dto;
+    const messages = await prepareImages(
+      dto.messages as unknown as Array<Record<string, unknown>>,
+      this.images,
+      this.config.maxUploadBytes,
+    );
+    return { ...passthrough, messages } as unknown as ChatRequest;
+  }
+}
