@@ -1,4 +1,6 @@
-import { readFile } from 'fs/promises';
+import { mkdtemp, readFile, rm } from 'fs/promises';
+import { tmpdir } from 'os';
+import path from 'path';
 import sharp from 'sharp';
 import { BallastError } from '@ballast/errors';
 // eslint-disable-next-line no-restricted-imports -- the shared image fixtures live in test/; specs may read them
@@ -14,8 +16,11 @@ describe('ImagePipeline with the generated fixtures', () => {
   let fixtures: Record<FixtureName, Fixture>;
   const outcome = new Map<FixtureName, NormalisedImage | BallastError>();
 
+  let dir: string;
+
   beforeAll(async () => {
-    fixtures = await generateFixtures(undefined, { oversizeLimit: MAX_BYTES });
+    dir = await mkdtemp(path.join(tmpdir(), 'ballast-imaging-spec-'));
+    fixtures = await generateFixtures(dir, { oversizeLimit: MAX_BYTES });
     for (const name of Object.keys(fixtures) as FixtureName[]) {
       const bytes = await readFile(fixtures[name].path);
       outcome.set(
@@ -29,6 +34,8 @@ describe('ImagePipeline with the generated fixtures', () => {
       );
     }
   });
+
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const image = (name: FixtureName): NormalisedImage => {
     const result = outcome.get(name);
