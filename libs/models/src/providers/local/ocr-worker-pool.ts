@@ -132,6 +132,8 @@ export class OcrWorkerPool {
     const created = await Promise.allSettled(
       Array.from({ length: this.options.size }, async () => {
         const worker = await createWorker('eng', OEM.LSTM_ONLY, { langPath: LANG_PATH, gzip: true, cacheMethod: 'none' });
+        // Normalised images carry no resolution (metadata is stripped); without this tesseract warns on every image.
+        await worker.setParameters({ user_defined_dpi: '300' });
         await worker.recognize(warmUp).catch(async (err: unknown) => {
           await worker.terminate();
           throw err;
