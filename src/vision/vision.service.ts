@@ -1,6 +1,6 @@
 import { BallastError } from '@ballast/errors';
 import { ImagePipeline, NormalisedImage, toDataUrl } from '@ballast/imaging';
-import { CHAT_ROUTING, ChatRouting, describeTarget, MODEL_ROUTER, ModelRouter, RouteTarget } from '@ballast/models';
+import { CallContext, describeTarget, MODEL_ROUTER, ModelRouter, Routed, RouteTarget } from '@ballast/models';
 import { requestContext } from '@ballast/observability';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AnalyzeResponseDto, ImageReportDto, OcrResponseDto } from './dto/vision-response.dto';
@@ -25,6 +25,8 @@ function report(image: NormalisedImage): ImageReportDto {
   return { width: image.width, height: image.height, format: image.format, corrections: image.corrections, original: image.original };
 }
 
+type AnswerCommon = Pick<AnalyzeResponseDto, 'model' | 'fallback' | 'image' | 'request_id'>;
+
 export interface VisionAnswer<T> {
   body: T;
   served: RouteTarget;
@@ -36,54 +38,45 @@ export interface VisionAnswer<T> {
 export class VisionService {
   constructor(
     private readonly pipeline: ImagePipeline,
-    @Inject(CHAT_ROUTING) private readonly chat: ChatRouting,
     @Inject(MODEL_ROUTER) private readonly router: ModelRouter,
   ) {}
 
   async analyze(upload: Buffer, prompt: string, model = DEFAULT_ANALYZE_MODEL): Promise<VisionAnswer<AnalyzeResponseDto>> {
-    this.router.route(model);
-    const image = await this.pipeline.process(upload);
-    const routed = await this.chat.complete(model, { messages: imageMessages(prompt, image) });
-    const text = routed.value.choices[0]?.message?.content;
-    if (typeof text !== 'string') {
-      throw new BallastError('UPSTREAM_BAD_RESPONSE', { cause: new Error('vision answer without text content') });
-    }
-    return {
-      body: {
-        text,
-        model: describeTarget(routed.served),
-        fallback: routed.fallback,
-        image: report(image),
-        request_id: requestContext.requestId() ?? '',
-      },
-      served: routed.served,
-      fallback: routed.fallback,
-    };
+    const image = await this.normalise(model, upload);
+    const routed = await this.router.run(model, 'chat', (target, context) => this.ask(target, prompt, image, context));
+    return this.answer(routed, image, { text: routed.value });
   }
 
   async ocr(upload: Buffer, model = DEFAULT_OCR_MODEL): Promise<VisionAnswer<OcrResponseDto>> {
-    this.router.route(model);
-    const image = await this.pipeline.process(upload);
-    const routed = await this.router.run(model, 'chat', async (target, context) => {
+    const image = await this.normalise(model, upload);
+    const routed = await this.router.run(model, 'chat', async (target, context): Promise<{ text: string; confidence: number | null }> =>
       // The embedded model reads text natively; a VL model is asked to transcribe.
-      if (target.provider.ocr) {
-        return target.provider.ocr.recognize(image.data, context);
-      }
-      const completion = await target.provider.chat!.complete(
-        target.model,
-        { messages: imageMessages(TRANSCRIBE_PROMPT, image), temperature: 0 },
-        context,
-      );
-      const text = completion.choices[0]?.message?.content;
-      if (typeof text !== 'string') {
-        throw new BallastError('UPSTREAM_BAD_RESPONSE', { cause: new Error('transcription without text content') });
-      }
-      return { text, confidence: null };
-    });
+      target.provider.ocr
+        ? target.provider.ocr.recognize(image.data, context)
+        : { text: await this.ask(target, TRANSCRIBE_PROMPT, image, context), confidence: null },
+    );
+    return this.answer(routed, image, routed.value);
+  }
+
+  /** The model name is checked first: an unknown one is refused before any image work. */
+  private normalise(model: string, upload: Buffer): Promise<NormalisedImage> {
+    this.router.route(model);
+    return this.pipeline.process(upload);
+  }
+
+  private async ask(target: RouteTarget, prompt: string, image: NormalisedImage, context: CallContext): Promise<string> {
+    const completion = await target.provider.chat!.complete(target.model, { messages: imageMessages(prompt, image) }, context);
+    const text = completion.choices[0]?.message?.content;
+    if (typeof text !== 'string') {
+      throw new BallastError('UPSTREAM_BAD_RESPONSE', { cause: new Error('vision answer without text content') });
+    }
+    return text;
+  }
+
+  private answer<T extends object>(routed: Routed<unknown>, image: NormalisedImage, fields: T): VisionAnswer<T & AnswerCommon> {
     return {
       body: {
-        text: routed.value.text,
-        confidence: routed.value.confidence,
+        ...fields,
         model: describeTarget(routed.served),
         fallback: routed.fallback,
         image: report(image),
