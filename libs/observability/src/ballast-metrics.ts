@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '@ballast/errors';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -132,6 +133,15 @@ export class BallastMetrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
+    // Series that exist from the start, so rate()/increase() see the first occurrence too.
+    for (const code of ERROR_CODES) {
+      this.errors.inc({ code }, 0);
+    }
+    for (const outcome of ['done', 'error', 'client_closed']) {
+      this.sseStreams.inc({ outcome }, 0);
+    }
+    this.sseStreamsActive.set(0);
+    this.rateLimited.inc(0);
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
     }
