@@ -1,0 +1,161 @@
+/** POST /v1/chat/completions: answers like OpenAI would, unless the schedule says to misbehave. */
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import {
+  ChatTurn,
+  completionBody,
+  DONE_EVENT,
+  errorBody,
+  MALFORMED_BODY,
+  MALFORMED_EVENT,
+  replyFor,
+  streamEvents,
+  usageFor,
+} from './chat-responses';
+import { FaultSchedule } from './fault-schedule';
+import { ResolvedFault } from './faults';
+import { dropConnection, JSON_HEADERS, pause, resetConnection, send, write } from './http-io';
+
+export interface ChatSettings {
+  chunks: number;
+  chunkDelayMs: number;
+  reply: string;
+  model: string;
+}
+
+/** How a stream misbehaves; all absent = a normal stream. */
+interface StreamPlan {
+  intervalMs: number;
+  silenceMs?: number;
+  dropAfter?: number;
+  malformed?: boolean;
+}
+
+const SSE_HEADERS: OutgoingHttpHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
+
+export class ChatHandler {
+  private sequence = 0;
+
+  constructor(
+    private readonly settings: ChatSettings,
+    private readonly schedule: FaultSchedule,
+  ) {}
+
+  async handle(res: ServerResponse, body: unknown): Promise<void> {
+    const fault = this.schedule.next();
+    if (fault?.kind === 'latency' && !(await pause(res, fault.ms))) {
+      return;
+    }
+    if (fault?.kind === 'status') {
+      return sendStatus(res, fault);
+    }
+    if (fault?.kind === 'hang') {
+      return;
+    }
+    if (fault?.kind === 'reset') {
+      return resetConnection(res);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return send(res, 400, errorBody('The body must be a JSON object.', 'invalid_request_error'));
+    }
+    const request = body as Record<string, unknown>;
+    const turn = this.turnFor(request);
+    if (request.stream === true) {
+      return this.stream(res, turn, planFor(fault, this.settings.chunkDelayMs));
+    }
+    return this.answer(res, turn, fault);
+  }
+
+  private async answer(res: ServerResponse, turn: ChatTurn, fault: ResolvedFault | undefined): Promise<void> {
+    if (fault?.kind === 'silence' && !(await pause(res, fault.ms))) {
+      return;
+    }
+    if (fault?.kind === 'malformed') {
+      return send(res, 200, MALFORMED_BODY);
+    }
+    const body = completionBody(turn);
+    if (fault?.kind === 'drop-stream') {
+      res.writeHead(200, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
+      res.write(body.slice(0, body.length >> 1));
+      return dropConnection(res);
+    }
+    send(res, 200, body);
+  }
+
+  private async stream(res: ServerResponse, turn: ChatTurn, plan: StreamPlan): Promise<void> {
+    const events = streamEvents(turn, this.settings.chunks);
+    res.writeHead(200, SSE_HEADERS);
+    for (let i = 0; i <= events.length; i++) {
+      if (i === plan.dropAfter) {
+        return dropConnection(res);
+      }
+      const wait = i === 1 && plan.silenceMs !== undefined ? plan.silenceMs : i > 0 && i < events.length ? plan.intervalMs : 0;
+      if (wait > 0 && !(await pause(res, wait))) {
+        return;
+      }
+      if (i === events.length) {
+        break;
+      }
+      if (!(await write(res, events[i]))) {
+        return;
+      }
+      if (i === 0 && plan.malformed && !(await write(res, MALFORMED_EVENT))) {
+        return;
+      }
+    }
+    if (plan.dropAfter !== undefined) {
+      return dropConnection(res);
+    }
+    res.end(DONE_EVENT);
+  }
+
+  private turnFor(body: Record<string, unknown>): ChatTurn {
+    const reply = replyFor(body, this.settings.reply);
+    const options = body.stream_options as { include_usage?: unknown } | null | undefined;
+    return {
+      id: `chatcmpl-test${(++this.sequence).toString(36)}`,
+      created: Math.floor(Date.now() / 1000),
+      model: typeof body.model === 'string' ? body.model : this.settings.model,
+      reply,
+      usage: usageFor(body, reply),
+      includeUsage: options?.include_usage === true,
+    };
+  }
+}
+
+function planFor(fault: ResolvedFault | undefined, chunkDelayMs: number): StreamPlan {
+  switch (fault?.kind) {
+    case 'drip':
+      return { intervalMs: fault.intervalMs };
+    case 'silence':
+      return { intervalMs: chunkDelayMs, silenceMs: fault.ms };
+    case 'drop-stream':
+      return { intervalMs: chunkDelayMs, dropAfter: fault.afterChunks };
+    case 'malformed':
+      return { intervalMs: chunkDelayMs, malformed: true };
+    case 'latency':
+    case 'status':
+    case 'hang':
+    case 'reset':
+    case undefined:
+      return { intervalMs: chunkDelayMs };
+  }
+}
+
+function sendStatus(res: ServerResponse, fault: Extract<ResolvedFault, { kind: 'status' }>): void {
+  const headers: OutgoingHttpHeaders = {};
+  let body: string;
+  if (fault.body === undefined) {
+    body = errorBody(`Test upstream fault: status ${fault.status}.`, fault.status === 429 ? 'rate_limit_error' : 'upstream_error');
+    headers['content-type'] = 'application/json';
+  } else if (typeof fault.body === 'string') {
+    body = fault.body;
+    headers['content-type'] = fault.body.startsWith('{') ? 'application/json' : 'text/plain; charset=utf-8';
+  } else {
+    body = JSON.stringify(fault.body);
+    headers['content-type'] = 'application/json';
+  }
+  for (const [name, value] of Object.entries(fault.headers ?? {})) {
+    headers[name.toLowerCase()] = value;
+  }
+  send(res, fault.status, body, headers);
+}
