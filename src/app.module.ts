@@ -1,8 +1,10 @@
 import { ObservabilityModule } from '@ballast/observability';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from './config';
-import { HealthModule } from './health/health.module';
+import { HealthModule } from './health';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProblemsModule } from './problems/problems.module';
+import { ShutdownModule } from './shutdown';
 
 @Global()
 @Module({})
@@ -22,6 +24,8 @@ export class AppModule {
         ObservabilityModule.forRoot({ level: config.logLevel, pretty: config.isDevelopment }),
         ProblemsModule,
         HealthModule,
+        MetricsModule,
+        ShutdownModule,
       ],
     };
   }

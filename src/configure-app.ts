@@ -6,6 +6,7 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppConfig } from './config';
 import { answerUnparseableRequests } from './problems/client-error.handler';
+import { ShutdownCoordinator } from './shutdown';
 
 /** How much JSON a chat request may carry: a base64 image of the largest upload plus the messages. */
 export function jsonBodyLimit(config: AppConfig): number {
@@ -23,10 +24,12 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.set('etag', false);
   // Runs before the body parsers so even their errors carry a request id.
   app.use(requestLifecycle(app.get<Logger>(ROOT_LOGGER), app.get(BallastMetrics)));
+  // Counts in-flight requests, and refuses new ones with SHUTTING_DOWN while draining.
+  app.use(app.get(ShutdownCoordinator).middleware());
   app.use(translatingErrors(express.json({ limit: jsonBodyLimit(config) })));
   app.use(translatingErrors(express.urlencoded({ limit: '1mb', extended: false })));
   answerUnparseableRequests(app.getHttpServer());
-  app.enableShutdownHooks();
+  // Signals are handled by exitGracefullyOnSignals (main.ts): drain first, then close the modules.
 }
 
 /** Body-parser errors become taxonomy errors where they enter, while their `type` still says what went wrong. */

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config';
 import { configureApp } from './configure-app';
+import { exitGracefullyOnSignals } from './shutdown';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -23,6 +24,7 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   configureApp(app, config);
+  exitGracefullyOnSignals(app);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
