@@ -1,9 +1,11 @@
 import { ObservabilityModule } from '@ballast/observability';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from './config';
+import { AuthModule } from './auth';
 import { HealthModule } from './health';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProblemsModule } from './problems/problems.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ShutdownModule } from './shutdown';
 
 @Global()
@@ -26,6 +28,9 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         ShutdownModule,
+        // Global guards run in this order: authenticate first, then count per key.
+        AuthModule,
+        RateLimitModule,
       ],
     };
   }

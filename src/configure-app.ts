@@ -5,6 +5,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppConfig } from './config';
+import { setupDocs } from './docs';
 import { answerUnparseableRequests } from './problems/client-error.handler';
 import { ShutdownCoordinator } from './shutdown';
 
@@ -29,6 +30,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(translatingErrors(express.json({ limit: jsonBodyLimit(config) })));
   app.use(translatingErrors(express.urlencoded({ limit: '1mb', extended: false })));
   answerUnparseableRequests(app.getHttpServer());
+  setupDocs(app);
   // Signals are handled by exitGracefullyOnSignals (main.ts): drain first, then close the modules.
 }
 

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config';
+import { ApiKeyVerifier, presentedKeys } from './api-key.verifier';
+
+const silentLogger = { warn: jest.fn(), info: jest.fn() } as unknown as Logger;
+
+function verifier(apiKeys: string[]): ApiKeyVerifier {
+  return new ApiKeyVerifier({ apiKeys } as AppConfig, silentLogger);
+}
+
+describe('presentedKeys', () => {
+  it.each([
+    [{ authorization: 'Bearer abc' }, ['abc']],
+    [{ authorization: 'bearer   abc  ' }, ['abc']],
+    [{ authorization: 'Basic abc' }, []],
+    [{ authorization: 'Bearer' }, []],
+    [{ authorization: 'Bearer a b' }, []],
+    [{ 'x-api-key': ' xyz ' }, ['xyz']],
+    [{ 'x-api-key': '' }, []],
+    [{ authorization: 'Bearer abc', 'x-api-key': 'xyz' }, ['abc', 'xyz']],
+    [{}, []],
+  ])('reads %j as %j', (headers, keys) => {
+    expect(presentedKeys(headers)).toEqual(keys);
+  });
+});
+
+describe('ApiKeyVerifier', () => {
+  const sut = verifier(['alpha-key-1', 'beta-key-2']);
+
+  it('is off without keys', () => {
+    expect(verifier([]).enabled).toBe(false);
+    expect(sut.enabled).toBe(true);
+  });
+
+  it('accepts each configured key and names it by a stable id that does not contain it', () => {
+    const alpha = sut.verify('alpha-key-1');
+    const beta = sut.verify('beta-key-2');
+    expect(alpha).toMatch(/^key:[0-9a-f]{16}$/);
+    expect(beta).toMatch(/^key:[0-9a-f]{16}$/);
+    expect(alpha).not.toBe(beta);
+    expect(sut.verify('alpha-key-1')).toBe(alpha);
+    expect(alpha).not.toContain('alpha');
+  });
+
+  it.each(['', 'alpha', 'alpha-key-', 'alpha-key-1 ', 'alpha-key-12', 'ALPHA-KEY-1'])('refuses %p', (presented) => {
+    expect(sut.verify(presented)).toBeUndefined();
+  });
+
+  it('warns at start-up when no key is configured', () => {
+    const logger = { warn: jest.fn(), info: jest.fn() } as unknown as Logger;
+    new ApiKeyVerifier({ apiKeys: [] as string[] } as AppConfig, logger).onApplicationBootstrap();
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('API_KEYS is not set'));
+  });
+});

@@ -1,0 +1,75 @@
+import { ERROR_CATALOG, ErrorCode } from '@ballast/errors';
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { OpenAPIObject, ResponseObject, ResponsesObject } from '@nestjs/swagger';
+import { API_PREFIX } from '../auth';
+import { PROBLEM_CONTENT_TYPE, problemResponse } from './api-problem.decorator';
+import { FieldErrorDto, OpenAiErrorDto, ProblemDetailsDto } from './problem-details.dto';
+
+export const DOCS_PATH = 'docs';
+export const DOCS_JSON_PATH = 'docs-json';
+
+/** What any /v1 route may answer besides its own problems. */
+const API_ROUTE_PROBLEMS: ErrorCode[] = ['UNAUTHENTICATED', 'RATE_LIMITED', 'INTERNAL_ERROR', 'SHUTTING_DOWN'];
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Ballast')
+    .setDescription(
+      'AI models (chat and vision) over REST, resilient to slow, failing or missing upstreams. ' +
+        'Every error is RFC 9457 problem details (`application/problem+json`, schema `ProblemDetailsDto`); ' +
+        '`GET /problems/{slug}` explains each code.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'One of API_KEYS (when set)' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key', description: 'One of API_KEYS (when set)' }, 'api-key')
+    .addTag('health', 'Kubernetes probes and model health')
+    .addTag('operations', 'Prometheus metrics')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto, FieldErrorDto, OpenAiErrorDto] });
+  addApiRouteProblems(document);
+  return document;
+}
+
+/** Every /v1 operation: authenticated by either scheme, and documented with the edge's problems. */
+function addApiRouteProblems(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
+      continue;
+    }
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!operation) {
+        continue;
+      }
+      operation.security ??= [{ bearer: [] }, { 'api-key': [] }];
+      for (const code of API_ROUTE_PROBLEMS) {
+        addProblem(operation.responses, code, path);
+      }
+    }
+  }
+}
+
+/** Adds a code to the operation's response for its status, beside the route's own codes for that status. */
+function addProblem(responses: ResponsesObject, code: ErrorCode, path: string): void {
+  const status = ERROR_CATALOG[code].status;
+  const fresh = problemResponse(status, [code], path);
+  const existing = responses[String(status)] as ResponseObject | undefined;
+  const examples = existing?.content?.[PROBLEM_CONTENT_TYPE]?.examples;
+  if (!existing) {
+    responses[String(status)] = fresh;
+  } else if (examples && !examples[code]) {
+    Object.assign(examples, fresh.content?.[PROBLEM_CONTENT_TYPE]?.examples);
+    existing.description = `${existing.description}; ${fresh.description}`;
+  }
+}
+
+/** Serves the UI at /docs and the document at /docs-json. */
+export function setupDocs(app: INestApplication): void {
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: DOCS_JSON_PATH,
+    raw: ['json'],
+    customSiteTitle: 'Ballast API',
+  });
+}

@@ -1,0 +1,134 @@
+import { ERROR_CODES } from '@ballast/errors';
+import type { Application } from 'express';
+import request from 'supertest';
+import { TestApp } from '../support/create-test-app';
+import { createStartedApp } from './started-app';
+import { V1TestController } from './v1-test.controller';
+
+type Json = Record<string, unknown>;
+
+/** Routes the OpenAPI document deliberately leaves out: the docs themselves, and the problem pages (excluded by their controller). */
+const UNDOCUMENTED = [/^\/docs/, /^\/problems\//];
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** Every route Express knows, as OpenAPI path templates (`/a/:id` → `/a/{id}`). */
+function registeredRoutes(app: TestApp): string[] {
+  const express = app.app.getHttpAdapter().getInstance() as Application & {
+    router: { stack: Array<{ route?: { path: string; methods: Json } }> };
+  };
+  const routes: string[] = [];
+  for (const layer of express.router.stack) {
+    if (!layer.route || typeof layer.route.path !== 'string') {
+      continue;
+    }
+    const path = layer.route.path.replace(/:(\w+)/g, '{$1}');
+    for (const method of Object.keys(layer.route.methods)) {
+      routes.push(`${method.toUpperCase()} ${path}`);
+    }
+  }
+  return routes.filter((route) => !route.includes('*') && !UNDOCUMENTED.some((pattern) => pattern.test(route.split(' ')[1])));
+}
+
+/** Every `$ref` in the document points at something that exists in it. */
+function unresolvedRefs(document: Json): string[] {
+  const missing: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+    } else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === '$ref' && typeof value === 'string') {
+          const target = value
+            .replace(/^#\//, '')
+            .split('/')
+            .reduce<unknown>((at, part) => (at as Json | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+          if (target === undefined) {
+            missing.push(value);
+          }
+        } else {
+          visit(value);
+        }
+      }
+    }
+  };
+  visit(document);
+  return missing;
+}
+
+describe('OpenAPI', () => {
+  let t: TestApp;
+  let document: Json & {
+    paths: Record<string, Record<string, Json>>;
+    components: { schemas: Record<string, Json>; securitySchemes: Json };
+  };
+  beforeAll(async () => {
+    t = await createStartedApp({ controllers: [V1TestController] });
+    const res = await request(t.server).get('/docs-json').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    document = res.body;
+  });
+  afterAll(() => t.close());
+
+  it('is a structurally valid OpenAPI 3 document', () => {
+    expect(document.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(document.info).toMatchObject({ title: 'Ballast', version: expect.any(String) });
+    expect(unresolvedRefs(document)).toEqual([]);
+    const operationIds: string[] = [];
+    for (const [path, item] of Object.entries(document.paths)) {
+      expect(path).toMatch(/^\//);
+      for (const [method, operation] of Object.entries(item)) {
+        expect(METHODS).toContain(method);
+        expect(Object.keys(operation.responses as Json).length).toBeGreaterThan(0);
+        for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
+          expect(status).toMatch(/^([1-5]\d\d|default)$/);
+          expect(typeof response.description).toBe('string');
+        }
+        operationIds.push(operation.operationId as string);
+      }
+    }
+    expect(new Set(operationIds).size).toBe(operationIds.length);
+  });
+
+  it('lists every route the server answers', () => {
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const routes = registeredRoutes(t);
+    expect(routes).toEqual(
+      expect.arrayContaining(['GET /health/live', 'GET /health/ready', 'GET /health/startup', 'GET /health/models', 'GET /metrics']),
+    );
+    expect(documented).toEqual(expect.arrayContaining(routes));
+  });
+
+  it('documents the problem schema, with every code', () => {
+    const problem = document.components.schemas.ProblemDetailsDto as { properties: Record<string, Json>; required: string[] };
+    expect(problem.required).toEqual(
+      expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'request_id', 'retryable', 'error']),
+    );
+    expect(problem.properties.code.allOf).toEqual([{ $ref: '#/components/schemas/ErrorCode' }]);
+    expect(document.components.schemas.ErrorCode.enum).toEqual(ERROR_CODES);
+    expect(problem.properties.retry_after.example).toEqual(expect.any(Number));
+  });
+
+  it('gives every /v1 route its auth schemes and the edge problems, with examples', () => {
+    const operation = document.paths['/v1/__test/ping'].get as { security: Json[]; responses: Record<string, Json> };
+    expect(operation.security).toEqual([{ bearer: [] }, { 'api-key': [] }]);
+    for (const [status, code] of [
+      ['401', 'UNAUTHENTICATED'],
+      ['429', 'RATE_LIMITED'],
+      ['500', 'INTERNAL_ERROR'],
+      ['503', 'SHUTTING_DOWN'],
+    ]) {
+      const content = (operation.responses[status].content as Record<string, Json>)['application/problem+json'];
+      expect(content.schema).toEqual({ $ref: '#/components/schemas/ProblemDetailsDto' });
+      expect((content.examples as Record<string, { value: Json }>)[code].value).toMatchObject({ code, status: Number(status) });
+    }
+    expect(Object.keys(document.components.securitySchemes)).toEqual(expect.arrayContaining(['bearer', 'api-key']));
+  });
+
+  it('serves the UI at /docs', async () => {
+    const res = await request(t.server).get('/docs').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('swagger-ui');
+  });
+});
