@@ -5,9 +5,10 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
+import { ShutdownCoordinator } from '../shutdown';
 import { ChatService } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
-import { modelHeaders } from './model-headers';
+import { modelHeaders } from '../model-status/model-headers';
 import { pipeStream } from './sse/pipe-stream';
 import { SseResponse } from './sse/sse-response';
 
@@ -17,6 +18,7 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly metrics: BallastMetrics,
+    private readonly shutdown: ShutdownCoordinator,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -36,10 +38,18 @@ export class ChatController {
     const routed = await this.chat.stream(dto);
     const sse = new SseResponse(res, requestContext.requestId() ?? '', this.config.sseKeepAliveMs);
     sse.open(modelHeaders(routed.served, routed.fallback));
-    await pipeStream(routed, sse, {
-      clientWantsUsage: dto.stream_options?.include_usage === true,
-      metrics: this.metrics,
-      logger: this.logger,
-    });
+    const progress = { chunks: 0, characters: 0 };
+    // A stream still open when the shutdown grace runs out ends with an error event, not a cut.
+    const untrack = this.shutdown.trackStream({ end: (error) => sse.fail(error, { ...progress }) });
+    try {
+      await pipeStream(routed, sse, {
+        progress,
+        clientWantsUsage: dto.stream_options?.include_usage === true,
+        metrics: this.metrics,
+        logger: this.logger,
+      });
+    } finally {
+      untrack();
+    }
   }
 }

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
 import { AnalyzeRequestDto, OcrRequestDto } from './dto/vision-request.dto';
 import { AnalyzeResponseDto, OcrResponseDto } from './dto/vision-response.dto';
+import { modelHeaders } from '../model-status/model-headers';
 import { UploadInterceptor } from './upload.interceptor';
 import { VisionAnswer, VisionService } from './vision.service';
 
@@ -69,8 +70,7 @@ export class VisionController {
   }
 
   private answer<T>(res: Response, answer: VisionAnswer<T>): T {
-    res.setHeader('X-Model-Used', `${answer.served.publicModel}/${answer.served.providerId}/${answer.served.model}`);
-    res.setHeader('X-Fallback-Used', String(answer.fallback));
+    res.set(modelHeaders(answer.served, answer.fallback));
     return answer.body;
   }
 }

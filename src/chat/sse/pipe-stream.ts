@@ -2,9 +2,11 @@ import { BallastError, classifyError } from '@ballast/errors';
 import type { ChatCompletionChunk, RoutedStream } from '@ballast/models';
 import { BallastMetrics, requestContext } from '@ballast/observability';
 import type { Logger } from 'pino';
-import { SseResponse } from './sse-response';
+import { SseResponse, StreamPartial } from './sse-response';
 
 export interface PipeOptions {
+  /** Counts of what reached the client so far, readable from outside (shutdown ends streams with them). */
+  progress: StreamPartial;
   /** The client asked for usage (stream_options.include_usage); otherwise the usage-only chunk is ours and dropped. */
   clientWantsUsage: boolean;
   metrics: BallastMetrics;
@@ -15,9 +17,7 @@ type StreamOutcome = 'done' | 'error' | 'client_closed';
 
 /** Forwards every chunk as it arrives, ends with [DONE], or turns a failure into one error event. */
 export async function pipeStream(routed: RoutedStream, sse: SseResponse, options: PipeOptions): Promise<StreamOutcome> {
-  const { metrics } = options;
-  let chunks = 0;
-  let characters = 0;
+  const { metrics, progress } = options;
   metrics.sseStreamsActive.inc();
   let outcome: StreamOutcome = 'done';
   try {
@@ -29,9 +29,9 @@ export async function pipeStream(routed: RoutedStream, sse: SseResponse, options
       if (!forwarded) {
         continue;
       }
-      chunks++;
+      progress.chunks++;
       for (const choice of chunk.choices ?? []) {
-        characters += choice.delta?.content?.length ?? 0;
+        progress.characters += choice.delta?.content?.length ?? 0;
       }
       await sse.event(forwarded);
     }
@@ -46,7 +46,7 @@ export async function pipeStream(routed: RoutedStream, sse: SseResponse, options
       outcome = 'client_closed';
     } else {
       outcome = 'error';
-      fail(sse, error, { chunks, characters }, options);
+      fail(sse, error, { ...progress }, options);
     }
   } finally {
     sse.end();
