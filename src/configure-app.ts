@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AppConfig } from './config';
 import { setupDocs } from './docs';
 import { answerUnparseableRequests } from './problems/client-error.handler';
+import { createValidationPipe } from './problems/validation.pipe';
 import { ShutdownCoordinator } from './shutdown';
 
 /** How much JSON a chat request may carry: a base64 image of the largest upload plus the messages. */
@@ -29,6 +30,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(app.get(ShutdownCoordinator).middleware());
   app.use(translatingErrors(express.json({ limit: jsonBodyLimit(config) })));
   app.use(translatingErrors(express.urlencoded({ limit: '1mb', extended: false })));
+  app.useGlobalPipes(createValidationPipe());
   answerUnparseableRequests(app.getHttpServer());
   setupDocs(app);
   // Signals are handled by exitGracefullyOnSignals (main.ts): drain first, then close the modules.
