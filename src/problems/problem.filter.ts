@@ -50,7 +50,8 @@ export class ProblemFilter implements ExceptionFilter {
       causes: causeChain(error).map((cause) => (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause))),
       upstream: error.upstream,
     };
-    if (error.status >= 500) {
+    // A replica refusing work while it drains is routine, not an incident.
+    if (error.status >= 500 && error.code !== 'SHUTTING_DOWN') {
       this.logger.error(fields, `request failed: ${error.code}`);
     } else {
       this.logger.info({ ...fields, err: undefined }, `request refused: ${error.code}`);

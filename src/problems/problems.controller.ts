@@ -1,16 +1,18 @@
 import { BallastError, ERROR_CATALOG, codeFromSlug, problemType } from '@ballast/errors';
 import { Controller, Get, Header, Param } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 /** `type` URIs of problems resolve to a short page for humans. */
-@ApiExcludeController()
+@ApiTags('problems')
 @Controller('problems')
 export class ProblemsController {
   @Get(':slug')
+  @ApiOperation({ summary: 'A short human page for a problem type (the `type` of every error body)' })
+  @ApiOkResponse({ description: 'text/html' })
   @Header('Content-Type', 'text/html; charset=utf-8')
   describe(@Param('slug') slug: string): string {
     const code = codeFromSlug(slug);
