@@ -7,8 +7,10 @@ import { buildRouter, FAST_RESILIENCE } from './support/build-router';
 const LEAK = '[address=0.0.0.0:28264, pid=8336] Model not found, uid: qwen2-vl-instruct-0';
 const REQUEST = { messages: [{ role: 'user' as const, content: 'hello' }] };
 
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
 function inRequest<T>(requestId: string, fn: () => Promise<T>, signal = new AbortController().signal): Promise<T> {
-  return requestContext.run({ requestId, startedAt: performance.now(), signal, outcome: {} }, fn);
+  return requestContext.run({ requestId, traceparent: TRACEPARENT, startedAt: performance.now(), signal, outcome: {} }, fn);
 }
 
 async function closedPort(): Promise<number> {
@@ -64,6 +66,7 @@ describe('model router against real upstreams', () => {
     const chats = primary.requests.filter((r) => r.path.endsWith('/chat/completions'));
     expect(chats).toHaveLength(3);
     expect(chats.map((r) => r.headers['x-request-id'])).toEqual(['req-retry-1', 'req-retry-1', 'req-retry-1']);
+    expect(chats.map((r) => r.headers.traceparent)).toEqual([TRACEPARENT, TRACEPARENT, TRACEPARENT]);
     expect(backup.requests).toHaveLength(0);
   });
 
