@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Socket, createConnection } from 'node:net';
-import { BallastProcess, spawnBallast } from '../support/spawn-ballast';
+import { BallastProcess, spawnBallast, waitUntilReady as ready } from '../support/spawn-ballast';
 
 /**
  * The real process on SIGTERM. Until the streaming routes exist, the
@@ -28,17 +28,6 @@ async function startUpload(port: number): Promise<{ socket: Socket; finish(): vo
   const response = once(socket, 'close').then(() => received.replace(/^HTTP\/1.1 100 Continue\r\n\r\n/, ''));
   await continued;
   return { socket, finish: () => socket.write(body), response };
-}
-
-/** A pod gets traffic (and later SIGTERM) once ready: start-up work such as OCR warm-up has finished. */
-async function ready(port: number, limitMs = 20_000): Promise<void> {
-  const since = Date.now();
-  while ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status !== 200) {
-    if (Date.now() - since > limitMs) {
-      throw new Error(`not ready after ${limitMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Readiness from the moment of SIGTERM: how long until it answers 503. */

@@ -1,17 +1,7 @@
 import { once } from 'node:events';
-import { spawnBallast, BallastProcess } from '../support/spawn-ballast';
+import { BallastProcess, spawnBallast, waitUntilReady } from '../support/spawn-ballast';
 import { writeModelsFile } from '../support/models-file';
 import { startTestUpstream, TestUpstream } from '../upstream';
-
-async function readyWithin(port: number, limitMs: number): Promise<void> {
-  const since = Date.now();
-  while ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status !== 200) {
-    if (Date.now() - since > limitMs) {
-      throw new Error('never ready');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('graceful shutdown with an open stream (child process, SIGTERM)', () => {
   let upstream: TestUpstream;
@@ -34,7 +24,7 @@ describe('graceful shutdown with an open stream (child process, SIGTERM)', () =>
     ballast = spawnBallast({ MODELS_FILE: modelsFile, SHUTDOWN_GRACE_MS: String(graceMs) });
     const closed = once(ballast.child, 'close');
     const port = await ballast.listening;
-    await readyWithin(port, 20_000);
+    await waitUntilReady(port);
 
     const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
       method: 'POST',

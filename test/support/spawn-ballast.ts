@@ -59,3 +59,14 @@ export function spawnBallast(env: Record<string, string | undefined>): BallastPr
     },
   };
 }
+
+/** A pod gets traffic (and later SIGTERM) once ready: start-up work such as OCR warm-up has finished. */
+export async function waitUntilReady(port: number, limitMs = 20_000): Promise<void> {
+  const since = Date.now();
+  while ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status !== 200) {
+    if (Date.now() - since > limitMs) {
+      throw new Error(`not ready after ${limitMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25)); // readiness has no event to await from outside the process
+  }
+}
