@@ -1,0 +1,67 @@
+/**
+ * Where Ballast's CPU goes under load: runs it with --cpu-prof behind the
+ * same closed-loop load as `npm run bench` (non-streaming chat, 50
+ * connections, many clients), then prints the profile by package and the
+ * hottest functions. Usage (after `npx nest build`):
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds]
+ * The .cpuprofile stays in the printed directory (open it in Chrome DevTools).
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeModelsFile } from '../test/support/models-file';
+import { closedLoop } from './load/closed-loop';
+import { summariseProfile } from './profile/summarise-profile';
+import { cpuMs } from './support/proc-stats';
+import { killAllChildren, startBallast, startUpstream } from './support/children';
+import { CHAT_PATH, chatBody } from './support/targets';
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 10);
+  const dir = mkdtempSync(join(tmpdir(), 'ballast-profile-'));
+  const upstream = await startUpstream('profile-upstream');
+  const models = writeModelsFile({
+    providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1` } },
+    models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
+  });
+  const ballast = await startBallast('profile-ballast', models, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const target = { name: 'ballast' as const, origin: ballast.origin, model: 'chat' };
+  await closedLoop(ballast.origin + CHAT_PATH, chatBody(target), 50, 2_000);
+  const warmedAt = Date.now();
+  const before = cpuMs(ballast.pid);
+  const result = await closedLoop(ballast.origin + CHAT_PATH, chatBody(target), 50, seconds * 1000);
+  const spent = cpuMs(ballast.pid) - before;
+  const loadMs = Date.now() - warmedAt;
+  await ballast.stop();
+  await upstream.stop();
+  const file = join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!,
+  );
+  // The profile covers boot and warm-up too: keep only the measured window (the last loadMs before exit, less shutdown).
+  const summary = summariseProfile(file, { top: 30, skipMs: 0 });
+  const measured = summariseProfile(file, { top: 30, skipMs: Math.max(0, summary.wallMs - loadMs - 500), untilMs: summary.wallMs - 500 });
+  const out = process.stdout;
+  out.write(
+    `${result.requests} requests in ${seconds} s (${result.rps.toFixed(0)} req/s), ${(spent / result.requests).toFixed(3)} ms CPU per request\n`,
+  );
+  const perRequest = spent / result.requests;
+  out.write(`profile: ${file}\n\nby layer (self time, % of busy, ≈ ms CPU per request):\n`);
+  for (const l of measured.byLayer) {
+    out.write(`  ${l.percent.toFixed(1).padStart(5)}%  ${((l.percent / 100) * perRequest).toFixed(3)} ms  ${l.layer}\n`);
+  }
+  out.write(`\nby package (self time, % of busy):\n`);
+  for (const g of measured.byGroup.slice(0, 22)) {
+    out.write(`  ${g.percent.toFixed(1).padStart(5)}%  ${g.group}\n`);
+  }
+  out.write('\nhottest functions (self time):\n');
+  for (const f of measured.topFunctions) {
+    out.write(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  killAllChildren();
+  process.stderr.write(`profile failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

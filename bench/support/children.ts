@@ -1,0 +1,151 @@
+/** The processes a benchmark drives: the test upstream, Ballast and the bare proxy, each its own child. */
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { request } from 'undici';
+import { freePort } from './free-port';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
+/** Where children's stdout/stderr go: the terminal stays quiet, the logs stay readable. */
+export const LOG_DIR = mkdtempSync(join(tmpdir(), 'ballast-bench-'));
+
+export interface Child {
+  name: string;
+  pid: number;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Kills every child still running; for exits and interrupts. */
+export function killAllChildren(): void {
+  for (const child of running) {
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Starts `node <args>` with the open-file limit raised to its hard limit
+ * (thousands of open streams need thousands of sockets), output to a file.
+ */
+function spawnNode(name: string, args: string[], env: Record<string, string>): { child: ChildProcess; logFile: string } {
+  const logFile = join(LOG_DIR, `${name}.log`);
+  const out = openSync(logFile, 'a');
+  const child = spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', out, out],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return { child, logFile };
+}
+
+async function waitUntilAnswering(url: string, child: ChildProcess, name: string, logFile: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited before it was ready; see ${logFile}`);
+    }
+    try {
+      const response = await request(url, { headersTimeout: 2000, bodyTimeout: 2000 });
+      await response.body.dump();
+      if (response.statusCode === 200) {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not become ready in ${timeoutMs} ms; see ${logFile}`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
+async function start(name: string, args: string[], env: Record<string, string>, readyPath: string): Promise<Child> {
+  const port = await freePort();
+  const { child, logFile } = spawnNode(name, args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilAnswering(origin + readyPath, child, name, logFile);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { name, pid: child.pid!, origin, logFile, stop: stopper(child) };
+}
+
+export interface UpstreamOptions {
+  /** Content chunks per streamed answer. */
+  chunks?: number;
+}
+
+/** The test upstream (test/upstream) in its own process, not recording requests. */
+export function startUpstream(name: string, options: UpstreamOptions = {}): Promise<Child> {
+  return start(
+    name,
+    [...TS_NODE, 'test/upstream/main.ts'],
+    { UPSTREAM_RECORD: 'false', UPSTREAM_CHUNKS: String(options.chunks ?? 5) },
+    '/v1/models',
+  );
+}
+
+/** What runs as Ballast: dist/src/main.js, or BENCH_BALLAST_MAIN (another build, for before/after comparisons). */
+const BALLAST_MAIN = process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js';
+
+/**
+ * Ballast as production runs it: dist/src/main.js, NODE_ENV=production,
+ * LOG_LEVEL=info (JSON lines to a file), the rate limiter on at its default
+ * budget. TRUST_PROXY is on because the load comes as many clients through
+ * X-Forwarded-For (see clientHeaders), as it would behind an ingress.
+ */
+export function startBallast(name: string, modelsFile: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
+  return start(
+    name,
+    [...nodeArgs, BALLAST_MAIN],
+    {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      MODELS_FILE: modelsFile,
+      TRUST_PROXY: 'true',
+      SHUTDOWN_GRACE_MS: '1000',
+      ...env,
+    },
+    '/health/startup',
+  );
+}
+
+/** The practical limit: a bare node:http + undici pass-through proxy (bench/bare-proxy.ts). */
+export function startBareProxy(name: string, upstreamOrigin: string): Promise<Child> {
+  return start(name, ['-r', 'ts-node/register/transpile-only', 'bench/bare-proxy.ts'], { UPSTREAM: upstreamOrigin }, '/v1/models');
+}
+
+/** Sets the upstream's default fault through its control route (undefined = behave). */
+export async function setUpstreamFault(upstream: Child, fault: object | undefined): Promise<void> {
+  const response = await request(`${upstream.origin}/__control/default`, {
+    method: 'POST',
+    body: fault === undefined ? 'null' : JSON.stringify(fault),
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) {
+    throw new Error(`upstream refused the fault ${JSON.stringify(fault)}: ${text}`);
+  }
+}
