@@ -8,8 +8,11 @@ import { BallastError } from '@ballast/errors';
 export async function withAttemptTimeout<T>(timeoutMs: number, parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   parent.throwIfAborted();
   const controller = new AbortController();
-  const timedOut = new BallastError('MODEL_TIMEOUT', { cause: new Error(`attempt exceeded ${timeoutMs} ms`) });
-  const timer = setTimeout(() => controller.abort(timedOut), timeoutMs);
+  // The error (and its stack) is built only when the limit passes: almost no attempt needs it.
+  const timer = setTimeout(
+    () => controller.abort(new BallastError('MODEL_TIMEOUT', { cause: new Error(`attempt exceeded ${timeoutMs} ms`) })),
+    timeoutMs,
+  );
   const onParentAbort = () => controller.abort(parent.reason);
   parent.addEventListener('abort', onParentAbort, { once: true });
   try {

@@ -34,7 +34,7 @@ export class SseResponse {
     for (const [name, value] of Object.entries(headers)) {
       this.res.setHeader(name, value);
     }
-    this.res.flushHeaders();
+    // No flushHeaders(): the stream opens with its first chunk in hand, so headers and that event leave in one write.
     this.res.socket?.setNoDelay(true);
     this.keepAlive = setInterval(
       () => {
