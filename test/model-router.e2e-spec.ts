@@ -157,6 +157,23 @@ describe('model router against real upstreams', () => {
     expect(policies.get('primary')!.breaker.stateName).toBe('closed');
   });
 
+  it('keeps a flaky upstream (30% 5xx) in service with the default breaker: retries recover what fails', async () => {
+    primary.setDefault({ kind: 'random-status', rate: 0.3, status: 503 });
+    const { chat, policies } = buildRouter(
+      modelsFile(primary.url, undefined, { resilience: { retries: 2, backoffBaseMs: 5, backoffMaxMs: 20 } }),
+    );
+    let succeeded = 0;
+    for (let batch = 0; batch < 10; batch++) {
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => inRequest(`req-flaky${batch}-${i}`, () => chat.complete('chat', REQUEST))),
+      );
+      succeeded += results.filter((r) => r.status === 'fulfilled').length;
+    }
+    expect(policies.get('primary')!.breaker.stateName).toBe('closed');
+    // Going direct succeeds ~70% of the time; retries (within the 20% retry budget) recover most of the rest.
+    expect(succeeded).toBeGreaterThan(150);
+  });
+
   it('gives up with MODEL_TIMEOUT at the deadline when every upstream hangs', async () => {
     primary.setDefault({ kind: 'hang' });
     backup.setDefault({ kind: 'hang' });

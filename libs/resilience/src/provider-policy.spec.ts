@@ -409,22 +409,44 @@ describe('ProviderPolicy', () => {
       expect(sut.bulkhead.inFlight).toBe(0);
     });
 
-    it('does not wait to retry into a breaker its own failure just opened, and reports the real failure', async () => {
+    it('does not wait to retry into a breaker its own timeout just opened, and reports the real failure', async () => {
       random.mockReturnValue(0.5);
       const onRetry = jest.fn();
       const sut = policy({ ...settings, retries: 2 }, { onRetry });
-      const fn = alwaysFailing();
+      const fn = alwaysFailing(() => new BallastError('MODEL_TIMEOUT'));
 
       let outcome: { error?: unknown } | undefined;
       void settle(sut.execute(fn, options())).then((settled) => (outcome = settled));
       await jest.advanceTimersByTimeAsync(100); // the one backoff wait, after attempt 1
 
-      // Attempt 2 fails and opens the breaker: no second wait, no attempt 3.
+      // Attempt 2 times out and opens the breaker: no second wait, no attempt 3.
       expect(outcome).toBeDefined();
-      expectExhausted(outcome?.error, 'UPSTREAM_UNAVAILABLE', 2);
+      expectExhausted(outcome?.error, 'MODEL_TIMEOUT', 2);
       expect(fn).toHaveBeenCalledTimes(2);
       expect(onRetry).toHaveBeenCalledTimes(1);
       expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('leaves fast failures that a retry recovers out of the breaker window', async () => {
+      const sut = policy({ ...settings, retries: 2 });
+      for (let i = 0; i < 10; i++) {
+        const outcome = settle(sut.execute(failingThen([unavailable(), unavailable()], 'ok'), options()));
+        await jest.runAllTimersAsync();
+        expect(await outcome).toEqual({ value: { value: 'ok', attempts: 3 } });
+      }
+      expect(sut.breaker.stateName).toBe('closed');
+    });
+
+    it('counts fast failures once the retries could not recover them', async () => {
+      const sut = policy({ ...settings, retries: 2 });
+      const first = settle(sut.execute(alwaysFailing(), options()));
+      await jest.runAllTimersAsync();
+      expectExhausted((await first).error, 'UPSTREAM_UNAVAILABLE', 3);
+      expect(sut.breaker.stateName).toBe('closed');
+      const second = settle(sut.execute(alwaysFailing(), options()));
+      await jest.runAllTimersAsync();
+      expectExhausted((await second).error, 'UPSTREAM_UNAVAILABLE', 3);
+      expect(sut.breaker.stateName).toBe('open');
     });
 
     it('becomes available again after the cool-down and closes on a successful call', async () => {

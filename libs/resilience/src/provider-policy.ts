@@ -48,13 +48,20 @@ export class AttemptsExhaustedError extends Error {
   }
 }
 
+/** Not a BallastError, so the breaker's filter lets it through uncounted. */
+class RecoverableFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('failed attempt that will be retried', { cause: error });
+  }
+}
+
 /** How long a call may wait for a bulkhead slot before being shed. */
 const MAX_QUEUE_WAIT_MS = 1000;
 
 /**
  * Everything that protects one provider: bulkhead (outermost, so retries keep
  * their slot), retries with full-jitter backoff inside the deadline and the
- * retry budget, a circuit breaker on every attempt, and a time limit per attempt.
+ * retry budget, a circuit breaker around every attempt, and a time limit per attempt.
  */
 export class ProviderPolicy {
   readonly breaker: CircuitBreaker;
@@ -105,26 +112,54 @@ export class ProviderPolicy {
     this.budget.recordCall();
     for (let attempt = 1; ; attempt++) {
       options.onAttempt?.(attempt);
+      let retryInMs: number | undefined;
       try {
-        const value = await this.breaker.execute(() => withAttemptTimeout(timeoutMs, options.signal, fn));
+        const value = await this.breaker.execute(async () => {
+          try {
+            return await withAttemptTimeout(timeoutMs, options.signal, fn);
+          } catch (thrown) {
+            retryInMs = this.retryDelay(thrown, attempt, options);
+            throw this.deferrable(thrown, retryInMs) ? new RecoverableFailure(thrown) : thrown;
+          }
+        });
         return { value, attempts: attempt };
-      } catch (thrown) {
+      } catch (caught) {
+        const thrown = caught instanceof RecoverableFailure ? caught.error : caught;
         const error = options.signal.aborted ? options.signal.reason : thrown;
-        if (options.signal.aborted || !isTransient(error) || attempt > this.settings.retries) {
+        // A breaker opened meanwhile (by this call or others) would refuse the retry after the wait: give up now, the router falls back at once.
+        if (retryInMs === undefined || options.signal.aborted || this.breaker.msUntilHalfOpen() > retryInMs) {
           throw new AttemptsExhaustedError(error, attempt);
         }
-        const delay = retryDelayMs(attempt - 1, this.settings, error.retryAfterSeconds);
-        // A breaker this failure opened would only refuse the retry after the wait: give up now, so the router falls back at once.
-        if (Date.now() + delay >= options.deadlineAt || this.breaker.msUntilHalfOpen() > delay || !this.budget.tryAcquire()) {
-          throw new AttemptsExhaustedError(error, attempt);
-        }
-        this.events.onRetry?.(attempt, error, delay);
+        this.events.onRetry?.(attempt, error as BallastError, retryInMs);
         try {
-          await abortableSleep(delay, options.signal);
+          await abortableSleep(retryInMs, options.signal);
         } catch (reason) {
           throw new AttemptsExhaustedError(reason, attempt);
         }
       }
     }
+  }
+
+  /** How long to wait before retrying this failure, or undefined when it must not be retried (takes from the budget). */
+  private retryDelay(thrown: unknown, attempt: number, options: ExecuteOptions): number | undefined {
+    if (options.signal.aborted || !isTransient(thrown) || attempt > this.settings.retries) {
+      return undefined;
+    }
+    const delay = retryDelayMs(attempt - 1, this.settings, thrown.retryAfterSeconds);
+    return Date.now() + delay < options.deadlineAt && this.budget.tryAcquire() ? delay : undefined;
+  }
+
+  /**
+   * The breaker judges what clients get from this provider. A fast failure
+   * that a retry may still recover is left out of its window (otherwise a
+   * provider failing 30% of attempts trips a 50% breaker on the noise of its
+   * first few calls, and an upstream that mostly works is cut off); it counts
+   * if the retries do not recover it. A timeout always counts: it already
+   * cost the client the whole wait. A half-open probe always counts.
+   */
+  private deferrable(thrown: unknown, retryInMs: number | undefined): boolean {
+    return (
+      retryInMs !== undefined && thrown instanceof BallastError && thrown.code !== 'MODEL_TIMEOUT' && this.breaker.stateName === 'closed'
+    );
   }
 }
