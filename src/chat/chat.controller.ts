@@ -38,18 +38,11 @@ export class ChatController {
     const routed = await this.chat.stream(dto);
     const sse = new SseResponse(res, requestContext.requestId() ?? '', this.config.sseKeepAliveMs);
     sse.open(modelHeaders(routed.served, routed.fallback));
-    const progress = { chunks: 0, characters: 0 };
-    // A stream still open when the shutdown grace runs out ends with an error event, not a cut.
-    const untrack = this.shutdown.trackStream({ end: (error) => sse.fail(error, { ...progress }) });
-    try {
-      await pipeStream(routed, sse, {
-        progress,
-        clientWantsUsage: dto.stream_options?.include_usage === true,
-        metrics: this.metrics,
-        logger: this.logger,
-      });
-    } finally {
-      untrack();
-    }
+    await pipeStream(routed, sse, {
+      tracker: this.shutdown,
+      clientWantsUsage: dto.stream_options?.include_usage === true,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
   }
 }

@@ -1,24 +1,14 @@
 import { BallastMetrics, ROOT_LOGGER } from '@ballast/observability';
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { ModelsConfig } from './config/models-file.schema';
-import { createPolicies } from './create-policies';
-import { CHAT_ROUTING, MODEL_PROVIDERS, MODEL_ROUTER, MODELS_OPTIONS, PROVIDER_POLICIES } from './models.tokens';
+import { createModelLayer, ModelLayer, ModelLayerOptions } from './create-model-layer';
+import { CHAT_ROUTING, MODEL_LAYER, MODEL_PROVIDERS, MODEL_ROUTER, MODELS_OPTIONS } from './models.tokens';
 import type { ModelProvider } from './ports/model-provider.port';
 import { BUILT_IN_PROVIDER_FACTORIES } from './providers/built-in-providers';
-import { createProviders } from './providers/create-providers';
 import { PROVIDER_FACTORIES, ProviderFactory } from './providers/provider-factory';
-import { ChatRouting } from './router/chat-routing';
 import { ModelProbes } from './router/model-probes';
-import { ModelRouter } from './router/model-router';
-import type { ProviderPolicy } from '@ballast/resilience';
 
-export interface ModelsModuleOptions {
-  models: ModelsConfig;
-  requestTimeoutMs: number;
-  probeIntervalMs: number;
-  ocr: { workers: number; queueSize: number };
-}
+export type ModelsModuleOptions = ModelLayerOptions;
 
 /** Starts providers (OCR warm-up) at boot, probes idle upstreams, closes everything at shutdown. */
 @Injectable()
@@ -61,35 +51,15 @@ export class ModelsModule {
         { provide: MODELS_OPTIONS, useValue: options },
         { provide: PROVIDER_FACTORIES, useValue: BUILT_IN_PROVIDER_FACTORIES },
         {
-          provide: MODEL_PROVIDERS,
-          inject: [PROVIDER_FACTORIES],
-          useFactory: (factories: ProviderFactory[]) => createProviders(options.models, factories, { ocr: options.ocr }),
+          provide: MODEL_LAYER,
+          inject: [PROVIDER_FACTORIES, BallastMetrics, ROOT_LOGGER],
+          useFactory: (factories: ProviderFactory[], metrics: BallastMetrics, logger: Logger) =>
+            createModelLayer(options, { factories, metrics, logger }),
         },
-        {
-          provide: PROVIDER_POLICIES,
-          inject: [BallastMetrics, ROOT_LOGGER],
-          useFactory: (metrics: BallastMetrics, logger: Logger) => createPolicies(options.models, metrics, logger),
-        },
-        {
-          provide: MODEL_ROUTER,
-          inject: [MODEL_PROVIDERS, PROVIDER_POLICIES, BallastMetrics, ROOT_LOGGER],
-          useFactory: (
-            providers: Map<string, ModelProvider>,
-            policies: Map<string, ProviderPolicy>,
-            metrics: BallastMetrics,
-            logger: Logger,
-          ) => new ModelRouter(options.models, providers, policies, metrics, logger, options.requestTimeoutMs),
-        },
-        {
-          provide: CHAT_ROUTING,
-          inject: [MODEL_ROUTER, BallastMetrics],
-          useFactory: (router: ModelRouter, metrics: BallastMetrics) => new ChatRouting(router, metrics),
-        },
-        {
-          provide: ModelProbes,
-          inject: [MODEL_ROUTER, ROOT_LOGGER],
-          useFactory: (router: ModelRouter, logger: Logger) => new ModelProbes(router, options.probeIntervalMs, logger),
-        },
+        { provide: MODEL_PROVIDERS, inject: [MODEL_LAYER], useFactory: (layer: ModelLayer) => layer.providers },
+        { provide: MODEL_ROUTER, inject: [MODEL_LAYER], useFactory: (layer: ModelLayer) => layer.router },
+        { provide: CHAT_ROUTING, inject: [MODEL_LAYER], useFactory: (layer: ModelLayer) => layer.chat },
+        { provide: ModelProbes, inject: [MODEL_LAYER], useFactory: (layer: ModelLayer) => layer.probes },
         ModelsLifecycle,
       ],
       exports: [MODEL_ROUTER, CHAT_ROUTING, MODEL_PROVIDERS, ModelProbes, ModelsLifecycle],

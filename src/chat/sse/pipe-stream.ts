@@ -4,9 +4,13 @@ import { BallastMetrics, requestContext } from '@ballast/observability';
 import type { Logger } from 'pino';
 import { SseResponse, StreamPartial } from './sse-response';
 
+/** Where an open stream registers so that a shutdown can end it (ShutdownCoordinator). */
+export interface StreamTracker {
+  trackStream(stream: { end(error: BallastError): void }): () => void;
+}
+
 export interface PipeOptions {
-  /** Counts of what reached the client so far, readable from outside (shutdown ends streams with them). */
-  progress: StreamPartial;
+  tracker: StreamTracker;
   /** The client asked for usage (stream_options.include_usage); otherwise the usage-only chunk is ours and dropped. */
   clientWantsUsage: boolean;
   metrics: BallastMetrics;
@@ -17,9 +21,18 @@ type StreamOutcome = 'done' | 'error' | 'client_closed';
 
 /** Forwards every chunk as it arrives, ends with [DONE], or turns a failure into one error event. */
 export async function pipeStream(routed: RoutedStream, sse: SseResponse, options: PipeOptions): Promise<StreamOutcome> {
-  const { metrics, progress } = options;
+  const { metrics } = options;
+  const progress: StreamPartial = { chunks: 0, characters: 0 };
+  // Widened on purpose: the shutdown callback may set it while the loop awaits.
+  let outcome = 'done' as StreamOutcome;
+  // A stream still open when the shutdown grace runs out ends with an error event, not a cut.
+  const untrack = options.tracker.trackStream({
+    end: (error) => {
+      outcome = 'error';
+      fail(sse, error, { ...progress }, options);
+    },
+  });
   metrics.sseStreamsActive.inc();
-  let outcome: StreamOutcome = 'done';
   try {
     for await (const chunk of routed.chunks) {
       if (!sse.writable) {
@@ -37,18 +50,21 @@ export async function pipeStream(routed: RoutedStream, sse: SseResponse, options
     }
     if (sse.writable) {
       sse.done();
-    } else {
+    } else if (outcome !== 'error') {
       outcome = 'client_closed';
     }
   } catch (thrown) {
     const error = classifyError(thrown);
-    if (error.code === 'CLIENT_CLOSED_REQUEST' || !sse.writable) {
+    if (outcome === 'error') {
+      // Already ended by the shutdown; what the upstream did afterwards no longer matters.
+    } else if (error.code === 'CLIENT_CLOSED_REQUEST' || !sse.writable) {
       outcome = 'client_closed';
     } else {
       outcome = 'error';
       fail(sse, error, { ...progress }, options);
     }
   } finally {
+    untrack();
     sse.end();
     metrics.sseStreamsActive.dec();
     metrics.sseStreams.inc({ outcome });

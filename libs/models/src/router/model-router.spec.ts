@@ -3,14 +3,12 @@ import { BallastMetrics, requestContext } from '@ballast/observability';
 import pino from 'pino';
 import { parseModelsConfig } from '../config/load-models-file';
 import type { ModelsConfig } from '../config/models-file.schema';
-import { createPolicies } from '../create-policies';
+import { createModelLayer } from '../create-model-layer';
 import type { CallContext } from '../ports/call-context';
 import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } from '../ports/chat-model.port';
 import type { ModelProvider } from '../ports/model-provider.port';
 import { createProviders } from '../providers/create-providers';
 import type { ProviderFactory } from '../providers/provider-factory';
-import { ChatRouting } from './chat-routing';
-import { ModelRouter } from './model-router';
 
 /** A provider type the router has never heard of: it only implements the port. */
 class EchoProvider implements ModelProvider, ChatModelPort {
@@ -77,8 +75,10 @@ describe('ModelRouter with a provider type registered from outside', () => {
   const config = echoConfig();
   const metrics = new BallastMetrics({ defaultMetrics: false });
   const logger = pino({ level: 'silent' });
-  const providers = createProviders(config, [echoFactory], { ocr: { workers: 1, queueSize: 1 } });
-  const sut = new ChatRouting(new ModelRouter(config, providers, createPolicies(config, metrics, logger), metrics, logger, 5_000), metrics);
+  const { providers, chat: sut } = createModelLayer(
+    { models: config, requestTimeoutMs: 5_000, probeIntervalMs: 0, ocr: { workers: 1, queueSize: 1 } },
+    { factories: [echoFactory], metrics, logger },
+  );
 
   it('routes to it, retries it and falls back through it without any router change', async () => {
     const signal = new AbortController().signal;
