@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RESILIENCE } from '@ballast/resilience';
+import { BALANCING_STRATEGIES, DEFAULT_RESILIENCE } from '@ballast/resilience';
 
 const positiveInt = z.number().int().positive();
 
@@ -64,7 +64,7 @@ const routeEntrySchema = z
   })
   .strict();
 
-export const POOL_STRATEGIES = ['weighted', 'least-loaded', 'latency'] as const;
+export const POOL_STRATEGIES = BALANCING_STRATEGIES;
 const MAX_POOL_ENTRIES = 16;
 
 const poolEntrySchema = routeEntrySchema.extend({ weight: z.number().positive().max(1000).optional() }).strict();
