@@ -20,3 +20,5 @@ export { PeakEwma } from './balancing/peak-ewma';
 export type { PeakEwmaOptions } from './balancing/peak-ewma';
 export { seededRandom } from './balancing/seeded-random';
 export { WeightedBalancer } from './balancing/weighted.balancer';
+export { AdaptiveConcurrencyLimit } from './concurrency/adaptive-concurrency-limit';
+export type { AdaptiveConcurrencyOptions } from './concurrency/adaptive-concurrency-limit';
