@@ -22,3 +22,8 @@ export { seededRandom } from './balancing/seeded-random';
 export { WeightedBalancer } from './balancing/weighted.balancer';
 export { AdaptiveConcurrencyLimit } from './concurrency/adaptive-concurrency-limit';
 export type { AdaptiveConcurrencyOptions } from './concurrency/adaptive-concurrency-limit';
+export { HedgeBudget } from './hedging/hedge-budget';
+export { hedgeDelay } from './hedging/hedge-delay';
+export type { HedgeSettings } from './hedging/hedge-delay';
+export { RecentLatencies } from './hedging/recent-latencies';
+export type { RecentLatenciesOptions } from './hedging/recent-latencies';
