@@ -213,19 +213,23 @@ describe('test upstream', () => {
   });
 
   it('slows calls past a number in flight with "load-latency", and counts calls in flight', async () => {
-    upstream.setDefault({ kind: 'load-latency', ms: 0, aboveInFlight: 2, slowMs: 400 });
+    upstream.setDefault({ kind: 'load-latency', ms: 500, aboveInFlight: 2, slowMs: 1000 });
+    const timed = async () => {
+      const started = performance.now();
+      await client.chat.completions.create(ask);
+      return performance.now() - started;
+    };
 
-    const durations = await Promise.all(
-      [0, 1, 2].map(async () => {
-        const started = performance.now();
-        await client.chat.completions.create(ask);
-        return performance.now() - started;
-      }),
-    );
+    const first = [timed(), timed()];
+    await upstream.waitForRequests(2);
+    expect(upstream.inFlight).toBe(2);
+    const third = await timed();
 
-    durations.sort((a, b) => a - b);
-    expect(durations[1]).toBeLessThan(300);
-    expect(durations[2]).toBeGreaterThanOrEqual(390);
+    for (const duration of await Promise.all(first)) {
+      expect(duration).toBeGreaterThanOrEqual(495);
+      expect(duration).toBeLessThan(990);
+    }
+    expect(third).toBeGreaterThanOrEqual(995);
     expect(upstream.maxInFlight).toBe(3);
     expect(upstream.inFlight).toBe(0);
     upstream.reset();
