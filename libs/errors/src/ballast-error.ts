@@ -10,6 +10,8 @@ export interface UpstreamDiagnostics {
   provider?: string;
   status?: number;
   body?: unknown;
+  /** CONTEXT_LENGTH_EXCEEDED: the entry's window and what the request needed, when the upstream said (for routing to a larger entry). */
+  contextLength?: { maxTokens?: number; requestedTokens?: number };
 }
 
 export interface BallastErrorOptions {

@@ -1,0 +1,51 @@
+import type { Readable } from 'node:stream';
+
+export interface ReadBody {
+  /** The bytes read, as UTF-8 text: the whole body, or its first `maxBytes`. */
+  text: string;
+  /** True when the body was longer than `maxBytes`: the rest was never read and the connection was closed. */
+  cut: boolean;
+}
+
+/**
+ * Reads a response body up to `maxBytes`. Past that, reading stops and the
+ * body is destroyed, which makes undici close the connection: a 100 MB body
+ * costs `maxBytes` of memory, not 100 MB. (undici's own `text()`/`json()`
+ * read everything, and its `maxResponseSize` applies to every response of a
+ * dispatcher alike, while an error body, an answer and a stream need
+ * different limits.)
+ */
+export function readBody(body: Readable, maxBytes: number, declaredLength?: string | string[]): Promise<ReadBody> {
+  if (typeof declaredLength === 'string' && Number(declaredLength) > maxBytes) {
+    body.destroy();
+    return Promise.resolve({ text: '', cut: true });
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const finish = (cut: boolean) => {
+      body.off('data', onData).off('end', onEnd).off('error', onError);
+      // Whatever the destroyed body still reports (undici's abort) has no one left to hear it.
+      body.on('error', () => undefined);
+      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      resolve({ text: all.toString('utf8'), cut });
+    };
+    const onData = (chunk: Buffer) => {
+      if (length + chunk.length > maxBytes) {
+        chunks.push(chunk.subarray(0, maxBytes - length));
+        length = maxBytes;
+        finish(true);
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+      length += chunk.length;
+    };
+    const onEnd = () => finish(false);
+    const onError = (error: Error) => {
+      body.off('data', onData).off('end', onEnd).off('error', onError);
+      reject(error);
+    };
+    body.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
