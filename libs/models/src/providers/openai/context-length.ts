@@ -10,7 +10,7 @@ const CODES = new Set(['context_length_exceeded', 'exceed_context_size_error', '
 
 /** The wordings of OpenAI, vLLM (old and new), SGLang, TGI, llama.cpp, llama-cpp-python (Xinference), Ollama, Mistral and Anthropic-style gateways. */
 const WORDING =
-  /context[ _-]?(?:length|window|size)|maximum model length|too many (?:input )?tokens|(?:prompt|input) is too long|too long to fit|too large for model|exceeds? (?:the )?(?:available |maximum )?context|max_tokens must be at least 1, got -/i;
+  /context[ _-]?(?:length|window|size)|maximum model length|too many (?:input )?tokens|(?:prompt|input) is too long|too long to fit|too large for model|exceeds? (?:the )?(?:available |maximum )?context|max_tokens must be at least 1, got -|tokens \+ `max_new_tokens` must be/i;
 
 type Reader = (match: RegExpMatchArray) => ContextLengthInfo;
 const n = (value: string | undefined) => (value === undefined ? undefined : Number(value));

@@ -17,7 +17,7 @@ export interface ReadBody {
  */
 export function readBody(body: Readable, maxBytes: number, declaredLength?: string | string[]): Promise<ReadBody> {
   if (typeof declaredLength === 'string' && Number(declaredLength) > maxBytes) {
-    body.destroy();
+    discard(body);
     return Promise.resolve({ text: '', cut: true });
   }
   return new Promise((resolve, reject) => {
@@ -25,8 +25,6 @@ export function readBody(body: Readable, maxBytes: number, declaredLength?: stri
     let length = 0;
     const finish = (cut: boolean) => {
       body.off('data', onData).off('end', onEnd).off('error', onError);
-      // Whatever the destroyed body still reports (undici's abort) has no one left to hear it.
-      body.on('error', () => undefined);
       const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
       resolve({ text: all.toString('utf8'), cut });
     };
@@ -35,7 +33,7 @@ export function readBody(body: Readable, maxBytes: number, declaredLength?: stri
         chunks.push(chunk.subarray(0, maxBytes - length));
         length = maxBytes;
         finish(true);
-        body.destroy();
+        discard(body);
         return;
       }
       chunks.push(chunk);
@@ -48,4 +46,10 @@ export function readBody(body: Readable, maxBytes: number, declaredLength?: stri
     };
     body.on('data', onData).on('end', onEnd).on('error', onError);
   });
+}
+
+/** Stops reading: undici aborts the request and closes its connection, and reports that as an error no one needs to hear. */
+export function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }

@@ -89,6 +89,8 @@ export async function* sseChunks(body: Readable, signal: AbortSignal, scope: Sse
     },
   });
   body.setEncoding('utf8');
+  // Leaving early (client gone, [DONE], a failure) destroys the body, which undici reports as an abort error: nothing to hear.
+  body.on('error', () => undefined);
   try {
     for await (const text of body as AsyncIterable<string>) {
       parser.feed(text);
