@@ -39,7 +39,7 @@ export class BallastError extends Error {
   readonly errors?: FieldError[];
   readonly retryAfterSeconds?: number;
   readonly extensions?: Record<string, unknown>;
-  readonly upstream?: UpstreamDiagnostics;
+  declare readonly upstream?: UpstreamDiagnostics;
 
   constructor(code: ErrorCode, options: BallastErrorOptions = {}) {
     const detail = options.detail ?? errorDefinition(code).detail;
@@ -50,7 +50,8 @@ export class BallastError extends Error {
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extensions = options.extensions;
-    this.upstream = options.upstream;
+    // Not enumerable: loggers copy an error's own fields, and the upstream's excerpt is logged once, beside it, by whoever logs the error.
+    Object.defineProperty(this, 'upstream', { value: options.upstream, enumerable: false });
   }
 
   get status(): number {

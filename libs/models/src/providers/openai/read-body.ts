@@ -1,7 +1,10 @@
 import type { Readable } from 'node:stream';
 
+/** How much of a body cut at its limit is decoded. */
+const CUT_TEXT_BYTES = 16 * 1024;
+
 export interface ReadBody {
-  /** The bytes read, as UTF-8 text: the whole body, or its first `maxBytes`. */
+  /** The body as UTF-8 text; when cut, at most its first 16 KB. */
   text: string;
   /** True when the body was longer than `maxBytes`: the rest was never read and the connection was closed. */
   cut: boolean;
@@ -26,12 +29,11 @@ export function readBody(body: Readable, maxBytes: number, declaredLength?: stri
     const finish = (cut: boolean) => {
       body.off('data', onData).off('end', onEnd).off('error', onError);
       const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
-      resolve({ text: all.toString('utf8'), cut });
+      // What was cut is refused: only its start is ever looked at (wordings, the log excerpt).
+      resolve({ text: (cut ? all.subarray(0, CUT_TEXT_BYTES) : all).toString('utf8'), cut });
     };
     const onData = (chunk: Buffer) => {
       if (length + chunk.length > maxBytes) {
-        chunks.push(chunk.subarray(0, maxBytes - length));
-        length = maxBytes;
         finish(true);
         discard(body);
         return;

@@ -34,7 +34,7 @@ describe('parseRetryAfter', () => {
   });
 
   it('takes the first of repeated headers, and none without headers', () => {
-    expect(sut({ 'retry-after': ['4', '9'] }, 60, now)).toBe(4);
+    expect(sut({ 'retry-after': ['4', '9'] as unknown as string }, 60, now)).toBe(4);
     expect(sut({}, 60, now)).toBeUndefined();
     expect(sut(undefined, 60, now)).toBeUndefined();
   });
