@@ -48,6 +48,13 @@ describe('upstream errors through Ballast, read by the official openai SDK', () 
     },
   );
 
+  it('answers a streamed request refused for its length the same way, before any event', async () => {
+    upstream.enqueue({ kind: 'context-length', wording: 'vllm', maxTokens: 4096, requestedTokens: 5000 });
+    const error = await client.chat.completions.create({ ...ask, stream: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, code: 'CONTEXT_LENGTH_EXCEEDED' });
+    expect(upstream.requests).toHaveLength(1);
+  });
+
   it('recognises a wording without numbers (Ollama) and keeps the catalogue detail', async () => {
     const error = await failure({ kind: 'context-length', wording: 'ollama' });
     expect(error.code).toBe('CONTEXT_LENGTH_EXCEEDED');
