@@ -56,8 +56,12 @@ function logBytesOf(ballast: BallastProcess, from: number, requestId: string): n
   return ballast.stdout
     .slice(from)
     .filter((line) => {
-      const id = (JSON.parse(line) as { request_id?: string }).request_id;
-      return id === requestId || id === undefined;
+      try {
+        const id = (JSON.parse(line) as { request_id?: string }).request_id;
+        return id === requestId || id === undefined;
+      } catch {
+        return true; // not a JSON line: count it, whatever wrote it
+      }
     })
     .reduce((total, line) => total + line.length + 1, 0);
 }
