@@ -10,6 +10,8 @@ export interface UpstreamDiagnostics {
   provider?: string;
   status?: number;
   body?: unknown;
+  /** CONTEXT_LENGTH_EXCEEDED: the entry's window and what the request needed, when the upstream said (for routing to a larger entry). */
+  contextLength?: { maxTokens?: number; requestedTokens?: number };
 }
 
 export interface BallastErrorOptions {
@@ -37,7 +39,7 @@ export class BallastError extends Error {
   readonly errors?: FieldError[];
   readonly retryAfterSeconds?: number;
   readonly extensions?: Record<string, unknown>;
-  readonly upstream?: UpstreamDiagnostics;
+  declare readonly upstream?: UpstreamDiagnostics;
 
   constructor(code: ErrorCode, options: BallastErrorOptions = {}) {
     const detail = options.detail ?? errorDefinition(code).detail;
@@ -48,7 +50,8 @@ export class BallastError extends Error {
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extensions = options.extensions;
-    this.upstream = options.upstream;
+    // Not enumerable: loggers copy an error's own fields, and the upstream's excerpt is logged once, beside it, by whoever logs the error.
+    Object.defineProperty(this, 'upstream', { value: options.upstream, enumerable: false });
   }
 
   get status(): number {

@@ -132,6 +132,13 @@ export class BallastMetrics {
     registers: [this.registry],
   });
 
+  readonly upstreamBadEvents = new Counter({
+    name: 'ballast_upstream_bad_events_total',
+    help: 'Upstream SSE events skipped because they were not valid JSON, by provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Series that exist from the start, so rate()/increase() see the first occurrence too.
     for (const code of ERROR_CODES) {

@@ -34,11 +34,28 @@ const providerCommon = {
   resilience: resilienceSchema.default(() => resilienceSchema.parse({})),
 };
 
+/** How much of what an upstream sends Ballast reads: no answer, error or event can cost more than these. */
+const upstreamLimitsSchema = z
+  .object({
+    /** A non-streamed answer past this is refused as UPSTREAM_BAD_RESPONSE; reading stops and the connection is closed. */
+    maxAnswerBytes: positiveInt.default(8 * 1024 * 1024),
+    /** Only this prefix of an error body is read (enough for any real error message). */
+    maxErrorBodyBytes: positiveInt.default(16 * 1024),
+    /** One SSE line or event longer than this many characters ends the stream as UPSTREAM_BAD_RESPONSE. */
+    maxEventChars: positiveInt.default(1024 * 1024),
+    /** Events that are not JSON are skipped, up to this many per stream; one more ends it as UPSTREAM_BAD_RESPONSE. */
+    maxBadEvents: z.number().int().min(0).default(3),
+    /** An upstream Retry-After above this is clamped to it. */
+    maxRetryAfterSeconds: positiveInt.default(60),
+  })
+  .strict();
+
 const openAiProviderSchema = z
   .object({
     type: z.literal('openai'),
     baseUrl: z.url({ protocol: /^https?$/ }),
     apiKey: z.string().optional(),
+    limits: upstreamLimitsSchema.default(() => upstreamLimitsSchema.parse({})),
     ...providerCommon,
   })
   .strict();
@@ -183,6 +200,7 @@ export const modelsFileSchema = z
 export type ModelsConfig = z.output<typeof modelsFileSchema>;
 export type ProviderConfig = ModelsConfig['providers'][string];
 export type OpenAiProviderConfig = Extract<ProviderConfig, { type: 'openai' }>;
+export type UpstreamLimits = OpenAiProviderConfig['limits'];
 export type LocalProviderConfig = Extract<ProviderConfig, { type: 'local' }>;
 export type ModelConfig = ModelsConfig['models'][string];
 export type RouteEntryConfig = z.output<typeof routeEntrySchema>;

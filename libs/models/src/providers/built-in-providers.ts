@@ -7,8 +7,8 @@ import type { ProviderFactory } from './provider-factory';
 export const openAiProviderFactory: ProviderFactory = {
   type: 'openai',
   create: (id, config, dependencies) => {
-    const { baseUrl, apiKey } = config as OpenAiProviderConfig;
-    return new OpenAiProvider(id, { baseUrl, apiKey, fetch: dependencies.fetch });
+    const { baseUrl, apiKey, limits } = config as OpenAiProviderConfig;
+    return new OpenAiProvider(id, { baseUrl, apiKey, limits }, dependencies);
   },
 };
 
