@@ -3,7 +3,8 @@
  * same closed-loop load as `npm run bench` (non-streaming chat, 50
  * connections, many clients), then prints the profile by package and the
  * hottest functions. Usage (after `npx nest build`):
- *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds]
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds] [ballast|floor]
+ * `floor` profiles the framework floor (bench/framework-floor.ts) instead: what Nest + Express cost alone.
  * The .cpuprofile stays in the printed directory (open it in Chrome DevTools).
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -13,19 +14,27 @@ import { writeModelsFile } from '../test/support/models-file';
 import { closedLoop } from './load/closed-loop';
 import { summariseProfile } from './profile/summarise-profile';
 import { cpuMs } from './support/proc-stats';
-import { killAllChildren, startBallast, startUpstream } from './support/children';
+import { Child, killAllChildren, startBallast, startFrameworkFloor, startUpstream } from './support/children';
 import { CHAT_PATH, chatBody } from './support/targets';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
+  const which = (process.argv[3] ?? 'ballast') as 'ballast' | 'floor';
+  if (which !== 'ballast' && which !== 'floor') {
+    throw new Error(`profile: the target is ballast or floor, not ${which}`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'ballast-profile-'));
   const upstream = await startUpstream('profile-upstream');
   const models = writeModelsFile({
     providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1` } },
     models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
   });
-  const ballast = await startBallast('profile-ballast', models, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const target = { name: 'ballast' as const, origin: ballast.origin, model: 'chat' };
+  const profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const ballast: Child =
+    which === 'floor'
+      ? await startFrameworkFloor('profile-floor', upstream.origin, profiling)
+      : await startBallast('profile-ballast', models, {}, profiling);
+  const target = { name: which, origin: ballast.origin, model: which === 'floor' ? 'bench-model' : 'chat' };
   await closedLoop(ballast.origin + CHAT_PATH, chatBody(target), 50, 2_000);
   const warmedAt = Date.now();
   const before = cpuMs(ballast.pid);
@@ -48,6 +57,10 @@ async function main(): Promise<void> {
   const perRequest = spent / result.requests;
   out.write(`profile: ${file}\n\nby layer (self time, % of busy, ≈ ms CPU per request):\n`);
   for (const l of measured.byLayer) {
+    out.write(`  ${l.percent.toFixed(1).padStart(5)}%  ${((l.percent / 100) * perRequest).toFixed(3)} ms  ${l.layer}\n`);
+  }
+  out.write(`\nby layer, node internals and native code charged to their caller (≈ ms CPU per request):\n`);
+  for (const l of measured.byCallerLayer) {
     out.write(`  ${l.percent.toFixed(1).padStart(5)}%  ${((l.percent / 100) * perRequest).toFixed(3)} ms  ${l.layer}\n`);
   }
   out.write(`\nby package (self time, % of busy):\n`);

@@ -150,8 +150,8 @@ export async function allWorkersListening(child: Child, timeoutMs = 60_000): Pro
 }
 
 /** The framework floor: a minimal Nest 11 + Express app calling the upstream (bench/framework-floor.ts). */
-export function startFrameworkFloor(name: string, upstreamOrigin: string): Promise<Child> {
-  return start(name, [...TS_NODE, 'bench/framework-floor.ts'], { UPSTREAM: upstreamOrigin }, '/v1/models');
+export function startFrameworkFloor(name: string, upstreamOrigin: string, nodeArgs: string[] = []): Promise<Child> {
+  return start(name, [...nodeArgs, ...TS_NODE, 'bench/framework-floor.ts'], { UPSTREAM: upstreamOrigin }, '/v1/models');
 }
 
 /** Sets the upstream's default fault through its control route (undefined = behave). */
