@@ -117,10 +117,16 @@ const BALLAST_MAIN = process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js';
  * budget. TRUST_PROXY is on because the load comes as many clients through
  * X-Forwarded-For (see clientHeaders), as it would behind an ingress.
  */
-export function startBallast(name: string, modelsFile: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
+export function startBallast(
+  name: string,
+  modelsFile: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  main = BALLAST_MAIN,
+): Promise<Child> {
   return start(
     name,
-    [...nodeArgs, BALLAST_MAIN],
+    [...nodeArgs, main],
     {
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
