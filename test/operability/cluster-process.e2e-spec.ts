@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { get } from 'node:http';
 import { writeModelsFile } from '../support/models-file';
+import { RedisServer, startRedisServer } from '../support/redis-server';
 import { BallastProcess, spawnBallast, waitUntilReady } from '../support/spawn-ballast';
 import { startTestUpstream, TestUpstream } from '../upstream';
 
@@ -57,6 +58,28 @@ function getOnNewConnection(port: number, path: string): Promise<{ status: numbe
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** Readiness on fresh connections until several in a row (so each worker, round robin) say 200: Redis connected everywhere. */
+async function everyWorkerReady(port: number, inARow = 4, limitMs = 20_000): Promise<void> {
+  const since = Date.now();
+  let ready = 0;
+  while (ready < inARow) {
+    ready = (await getOnNewConnection(port, '/health/ready')).status === 200 ? ready + 1 : 0;
+    if (Date.now() - since > limitMs) {
+      throw new Error(`workers not ready after ${limitMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25)); // readiness has no event to await from outside the process
+  }
+}
+
+async function statuses(port: number, requests: number): Promise<Record<number, number>> {
+  const counts: Record<number, number> = {};
+  for (let i = 0; i < requests; i++) {
+    const { status } = await getOnNewConnection(port, '/v1/models');
+    counts[status] = (counts[status] ?? 0) + 1;
+  }
+  return counts;
 }
 
 async function startCluster(env: Record<string, string> = {}): Promise<{ ballast: BallastProcess; port: number; pids: number[] }> {
@@ -173,6 +196,32 @@ describe('WORKERS=2: one port, two processes (real child processes and signals)'
     expect(sample(metrics.body, 'ballast_cluster_worker_http_requests_total{worker="0"}')).toBeGreaterThan(0);
     expect(sample(metrics.body, 'ballast_cluster_worker_http_requests_total{worker="1"}')).toBeGreaterThan(0);
   });
+
+  it('shares RATE_LIMIT_RPM across workers through Redis; without Redis each worker counts alone', async () => {
+    const redis: RedisServer | undefined = await startRedisServer();
+    if (!redis) {
+      console.warn('SKIPPED: redis-server not found');
+      return;
+    }
+    try {
+      const shared = await startCluster({ REDIS_URL: redis.url, RATE_LIMIT_RPM: '6' });
+      ballast = shared.ballast;
+      await everyWorkerReady(shared.port);
+      expect(await statuses(shared.port, 10)).toEqual({ 200: 6, 429: 4 });
+      const metrics = (await getOnNewConnection(shared.port, '/metrics')).body;
+      expect(sample(metrics, 'ballast_cluster_worker_http_requests_total{worker="0"}')).toBeGreaterThan(0);
+      expect(sample(metrics, 'ballast_cluster_worker_http_requests_total{worker="1"}')).toBeGreaterThan(0);
+      await ballast.stop();
+
+      const alone = await startCluster({ RATE_LIMIT_RPM: '6' });
+      ballast = alone.ballast;
+      await waitUntilReady(alone.port);
+      // Round robin spreads 10 connections over two budgets of 6: more than one budget gets through.
+      expect((await statuses(alone.port, 10))[200]).toBeGreaterThan(6);
+    } finally {
+      await redis.stop();
+    }
+  }, 120_000);
 
   it('gives up with exit 1 when workers keep dying, instead of forking them forever', async () => {
     // 192.0.2.1 (TEST-NET-1) is no address of this machine: every worker fails to listen and exits 1.
