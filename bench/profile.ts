@@ -9,12 +9,12 @@
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeModelsFile } from '../test/support/models-file';
 import { closedLoop } from './load/closed-loop';
 import { summariseProfile } from './profile/summarise-profile';
 import { cpuMs } from './support/proc-stats';
-import { Child, killAllChildren, startBallast, startFrameworkFloor, startUpstream } from './support/children';
+import { Child, killAllChildren, REPO_ROOT, startBallast, startFrameworkFloor, startUpstream } from './support/children';
 import { CHAT_PATH, chatBody } from './support/targets';
 
 async function main(): Promise<void> {
@@ -48,8 +48,15 @@ async function main(): Promise<void> {
     readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!,
   );
   // The profile covers boot and warm-up too: keep only the measured window (the last loadMs before exit, less shutdown).
-  const summary = summariseProfile(file, { top: 30, skipMs: 0 });
-  const measured = summariseProfile(file, { top: 30, skipMs: Math.max(0, summary.wallMs - loadMs - 500), untilMs: summary.wallMs - 500 });
+  // The build's root (what holds src/main.js), so that BENCH_BALLAST_MAIN's files are grouped as ballast's.
+  const appRoot = `${resolve(REPO_ROOT, process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js', '..', '..')}/`;
+  const summary = summariseProfile(file, { top: 30, skipMs: 0, appRoot });
+  const measured = summariseProfile(file, {
+    top: 30,
+    skipMs: Math.max(0, summary.wallMs - loadMs - 500),
+    untilMs: summary.wallMs - 500,
+    appRoot,
+  });
   const out = process.stdout;
   out.write(
     `${result.requests} requests in ${seconds} s (${result.rps.toFixed(0)} req/s), ${(spent / result.requests).toFixed(3)} ms CPU per request\n`,

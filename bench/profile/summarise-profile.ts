@@ -43,7 +43,7 @@ export interface ProfileSummary {
   inclusive: Array<{ name: string; totalMs: number; percent: number }>;
 }
 
-function groupOf(frame: CallFrame): string {
+function groupOf(frame: CallFrame, appRoot: string): string {
   const { url, functionName } = frame;
   if (functionName === '(idle)') {
     return 'idle';
@@ -72,7 +72,9 @@ function groupOf(frame: CallFrame): string {
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
   // libs/models splits into its router and its providers: two different layers of a request.
-  const dist = url.match(/dist\/(libs\/models\/src\/(?:router|providers)|src\/chat\/dto|libs\/[^/]+|src\/[^/]+)/);
+  const inApp = url.lastIndexOf(appRoot);
+  const relative = inApp >= 0 ? url.slice(inApp + appRoot.length) : url;
+  const dist = relative.match(/^(libs\/models\/src\/(?:router|providers)|src\/chat\/dto|libs\/[^/]+|src\/[^/]+)/);
   return dist ? `ballast ${dist[1].replace('/src/', '/')}` : 'ballast';
 }
 
@@ -91,6 +93,8 @@ export interface SummariseOptions {
   skipMs?: number;
   /** Only samples up to this long after the profile started (skips shutdown), ms. */
   untilMs?: number;
+  /** The build's root, holding its src/ and libs/ (default: any `dist/`), so another build's files are grouped too. */
+  appRoot?: string;
 }
 
 /** Packages folded into the layers of a request, for "where does a request's CPU go". */
@@ -136,7 +140,7 @@ export function layerOf(group: string): string {
 }
 
 export function summariseProfile(path: string, options: SummariseOptions = {}): ProfileSummary {
-  const { top = 25, inclusive: inclusiveNames = [], skipMs = 0, untilMs = Infinity } = options;
+  const { top = 25, inclusive: inclusiveNames = [], skipMs = 0, untilMs = Infinity, appRoot = 'dist/' } = options;
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
@@ -168,7 +172,7 @@ export function summariseProfile(path: string, options: SummariseOptions = {}): 
     const entry = functions.get(key) ?? { name: frame.functionName || '(anonymous)', where, us: 0 };
     entry.us += us;
     functions.set(key, entry);
-    const group = groupOf(frame);
+    const group = groupOf(frame, appRoot);
     groups.set(group, (groups.get(group) ?? 0) + us);
   }
   const busyUs = wallUs - idleUs;
@@ -189,7 +193,7 @@ export function summariseProfile(path: string, options: SummariseOptions = {}): 
     if (known !== undefined) {
       return known;
     }
-    const own = layerOf(groupOf(byId.get(id)!.callFrame));
+    const own = layerOf(groupOf(byId.get(id)!.callFrame, appRoot));
     const up = parentOf.get(id);
     const layer =
       RUNTIME_LAYERS.has(own) && up !== undefined && byId.get(up)!.callFrame.functionName !== '(root)' ? callerLayerOf(up) : own;
