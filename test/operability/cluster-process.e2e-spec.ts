@@ -18,7 +18,7 @@ function jsonLines(ballast: BallastProcess): LogLine[] {
 }
 
 /** Resolves with the lines matching `predicate` once there are `count` of them (stdout is read as it comes). */
-function linesWhen(ballast: BallastProcess, predicate: (line: LogLine) => boolean, count = 1, limitMs = 30_000): Promise<LogLine[]> {
+function linesWhen(ballast: BallastProcess, predicate: (line: LogLine) => boolean, count = 1, limitMs = 60_000): Promise<LogLine[]> {
   return new Promise((resolve, reject) => {
     const check = (): boolean => {
       const found = jsonLines(ballast).filter(predicate);
@@ -128,7 +128,7 @@ describe('WORKERS=2: one port, two processes (real child processes and signals)'
       // One HELP per metric: the series were merged, not concatenated.
       expect(metrics.body.match(/^# HELP ballast_http_requests_total /gm)).toHaveLength(1);
     }
-  });
+  }, 90_000); // two workers boot a whole app each: slow on a busy machine
 
   it('on SIGTERM lets an open slow stream finish with [DONE] and exits 0 once every worker has', async () => {
     const graceMs = 10_000;
@@ -168,7 +168,7 @@ describe('WORKERS=2: one port, two processes (real child processes and signals)'
     );
     // Each worker drained itself: the stream's worker waited for it, the other had nothing to wait for.
     expect(jsonLines(ballast).filter((l) => l.msg === 'stopped')).toHaveLength(2);
-  });
+  }, 90_000); // two workers boot a whole app each: slow on a busy machine
 
   it('replaces a worker that was killed, logs it, and keeps serving from two processes', async () => {
     const started = await startCluster();
@@ -195,7 +195,7 @@ describe('WORKERS=2: one port, two processes (real child processes and signals)'
     expect(sample(metrics.body, 'ballast_cluster_workers')).toBe(2);
     expect(sample(metrics.body, 'ballast_cluster_worker_http_requests_total{worker="0"}')).toBeGreaterThan(0);
     expect(sample(metrics.body, 'ballast_cluster_worker_http_requests_total{worker="1"}')).toBeGreaterThan(0);
-  });
+  }, 90_000); // two workers boot a whole app each: slow on a busy machine
 
   it('shares RATE_LIMIT_RPM across workers through Redis; without Redis each worker counts alone', async () => {
     const redis: RedisServer | undefined = await startRedisServer();
