@@ -117,7 +117,7 @@ export class ClusterMetricsGatherer {
     const series = (name: string, help: string, type: string, values: Array<{ value: number; labels: Record<string, string> }>) =>
       ({ name, help, type, aggregator: 'sum', values }) as unknown as MetricJson;
     return [
-      series('ballast_cluster_workers', 'Worker processes serving this port (WORKERS)', 'gauge', [
+      series('ballast_cluster_workers', 'Worker processes whose series this scrape adds up (WORKERS, less any that just died)', 'gauge', [
         { value: gathering.perWorkerRequests.size, labels: {} },
       ]),
       series('ballast_cluster_worker_restarts_total', 'Workers that died and were replaced', 'counter', [
