@@ -19,6 +19,8 @@ export interface AppConfig {
   ocrWorkers: number;
   ocrQueueSize: number;
   modelProbeIntervalMs: number;
+  /** Processes serving one port through node:cluster (1: no cluster). */
+  workers: number;
   modelsFile?: string;
   models: ModelsConfig;
 }

@@ -71,6 +71,8 @@ export class BallastMetrics {
     help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
     labelNames: ['provider'] as const,
     registers: [this.registry],
+    // With WORKERS > 1 each worker has its own breaker: /metrics shows the worst (a sum would mean nothing).
+    aggregator: 'max',
   });
 
   readonly breakerTransitions = new Counter({
