@@ -19,6 +19,8 @@ export interface AppConfig {
   ocrWorkers: number;
   ocrQueueSize: number;
   modelProbeIntervalMs: number;
+  /** Resumable streams (contract section 4): grace after the reader leaves, replay TTL after the end, buffer caps. */
+  streams: { graceMs: number; ttlMs: number; maxEvents: number; maxBytes: number; totalBytes: number };
   modelsFile?: string;
   models: ModelsConfig;
 }
