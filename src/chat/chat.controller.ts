@@ -34,8 +34,16 @@ export class ChatController {
   @HttpCode(200)
   @ApiOperation({ summary: 'OpenAI Chat Completions; `stream: true` answers with server-sent events' })
   @ApiBody({ type: ChatCompletionRequestDto })
-  @ApiHeader({ name: 'X-Ballast-Resumable', required: false, description: '`true`: keep the stream in the replay buffer so it can be resumed' })
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'With `stream: true`: resume that stream after this event instead of generating' })
+  @ApiHeader({
+    name: 'X-Ballast-Resumable',
+    required: false,
+    description: '`true`: keep the stream in the replay buffer so it can be resumed',
+  })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'With `stream: true`: resume that stream after this event instead of generating',
+  })
   @ApiOkResponse({ description: 'An OpenAI chat.completion, or text/event-stream of chat.completion.chunk events' })
   @ApiProblemResponses('STREAM_NOT_FOUND')
   async create(

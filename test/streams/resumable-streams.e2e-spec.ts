@@ -148,7 +148,11 @@ describe('resumable streams (memory buffer)', () => {
   });
 
   it('keeps plain streams out of the buffer', async () => {
-    const plain = await readSse(`${t.url}/v1/chat/completions`, { method: 'POST', headers: headers('key-a'), body: JSON.stringify(body()) });
+    const plain = await readSse(`${t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: headers('key-a'),
+      body: JSON.stringify(body()),
+    });
     const requestId = plain.headers.get('x-request-id')!;
     expect(contentOf(plain.events)).toBe(ANSWER);
     const resumed = await readSse(`${t.url}/v1/chat/streams/${encodeURIComponent(requestId)}`, { headers: headers('key-a') });

@@ -13,9 +13,10 @@ export interface SseRead {
  * (not counting the end) drops the connection there, as a client losing its
  * network would.
  */
-export async function readSse(url: string, init: RequestInit, stopAfter = Infinity): Promise<SseRead> {
+export async function readSse(url: string, init: RequestInit, stopAfter = Infinity, onOpen?: () => void): Promise<SseRead> {
   const controller = new AbortController();
   const res = await fetch(url, { ...init, signal: controller.signal });
+  onOpen?.();
   if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     return { status: res.status, headers: res.headers, events: [], problem: (await res.json()) as SseRead['problem'] };
   }

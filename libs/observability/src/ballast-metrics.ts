@@ -141,19 +141,19 @@ export class BallastMetrics {
 
   readonly replayBufferBytes = new Gauge({
     name: 'ballast_replay_buffer_bytes',
-    help: 'Bytes of SSE events held in this replica\'s in-memory replay buffer',
+    help: "Bytes of SSE events held in this replica's in-memory replay buffer",
     registers: [this.registry],
   });
 
   readonly replayBufferStreams = new Gauge({
     name: 'ballast_replay_buffer_streams',
-    help: 'Resumable streams held in this replica\'s in-memory replay buffer (live and finished)',
+    help: "Resumable streams held in this replica's in-memory replay buffer (live and finished)",
     registers: [this.registry],
   });
 
   readonly replayStoreErrors = new Counter({
     name: 'ballast_replay_store_errors_total',
-    help: 'Replay-buffer writes or reads that failed in Redis and fell back to this replica\'s memory',
+    help: "Replay-buffer writes or reads that failed in Redis and fell back to this replica's memory",
     registers: [this.registry],
   });
 

@@ -43,8 +43,10 @@ export class MemoryReplayStore implements ReplayStore {
     return this.entries.has(id);
   }
 
-  isFinished(id: string): boolean {
-    return this.entries.get(id)?.finished ?? false;
+  /** The oldest seq still kept for a stream (after the per-stream caps), or undefined for an unknown one. */
+  firstSeq(id: string): number | undefined {
+    const entry = this.entries.get(id);
+    return entry && this.firstOf(entry);
   }
 
   open(id: string, meta: StreamMeta): Promise<boolean> {
@@ -55,7 +57,16 @@ export class MemoryReplayStore implements ReplayStore {
     if (this.entries.has(id)) {
       return false;
     }
-    this.entries.set(id, { meta, frames: [], bytes: 0, nextSeq: 0, finished: false, wake: new Set(), readers: 0, readerLeftAt: Date.now() });
+    this.entries.set(id, {
+      meta,
+      frames: [],
+      bytes: 0,
+      nextSeq: 0,
+      finished: false,
+      wake: new Set(),
+      readers: 0,
+      readerLeftAt: Date.now(),
+    });
     this.publish();
     return true;
   }
@@ -97,7 +108,7 @@ export class MemoryReplayStore implements ReplayStore {
 
   check(id: string, after: number): Promise<ReplayCheck> {
     const entry = this.entries.get(id);
-    return Promise.resolve(entry && after + 1 >= this.firstSeq(entry) ? 'ok' : 'missing');
+    return Promise.resolve(entry && after + 1 >= this.firstOf(entry) ? 'ok' : 'missing');
   }
 
   async *frames(id: string, after: number, signal: AbortSignal): AsyncIterable<ReplayFrame> {
@@ -107,7 +118,7 @@ export class MemoryReplayStore implements ReplayStore {
     }
     let next = after + 1;
     while (!signal.aborted) {
-      const index = next - this.firstSeq(entry);
+      const index = next - this.firstOf(entry);
       if (index < 0) {
         return; // the reader fell behind the kept window: it cannot be served exactly once
       }
@@ -160,7 +171,7 @@ export class MemoryReplayStore implements ReplayStore {
     });
   }
 
-  private firstSeq(entry: Entry): number {
+  private firstOf(entry: Entry): number {
     return entry.frames.length > 0 ? entry.frames[0].seq : entry.nextSeq;
   }
 

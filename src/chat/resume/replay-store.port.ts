@@ -42,6 +42,7 @@ export interface ReplayStore {
 export type ReaderEvent = 'attach' | 'renew' | 'leave';
 
 export interface ReplayLimits {
+  graceMs: number;
   ttlMs: number;
   maxEvents: number;
   maxBytes: number;

@@ -7,9 +7,14 @@ import { APP_CONFIG } from '../../config';
 import type { AppConfig } from '../../config';
 import { SseResponse } from '../sse/sse-response';
 import { MemoryReplayStore } from './memory-replay-store';
+import { RedisReplayStore } from './redis-replay-store';
+import { replayRedis } from './replay-redis';
 import { ReplaySink } from './replay-sink';
 import type { ReplayStore, StreamMeta } from './replay-store.port';
 import { sameOwner } from './stream-owner';
+
+/** The shape of every request id Ballast accepts or makes (observability request-id.ts): anything else names no stream. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface Generation<T> {
   /** Starts the upstream call under the generation's signal; rejects before the first chunk as today. */
@@ -33,7 +38,9 @@ export class ResumableStreams implements OnApplicationShutdown {
     private readonly metrics: BallastMetrics,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
-    this.store = new MemoryReplayStore(config.streams, metrics);
+    const limits = { ...config.streams };
+    const memory = new MemoryReplayStore(limits, metrics);
+    this.store = config.redisUrl ? new RedisReplayStore(replayRedis(config.redisUrl), memory, limits, metrics, logger) : memory;
   }
 
   /** Asked for by the request header, or the model's `resumable: true`. */
@@ -72,7 +79,7 @@ export class ResumableStreams implements OnApplicationShutdown {
 
   /** The stream's meta when `owner` may resume it after `after`; else the one STREAM_NOT_FOUND for every reason. */
   async resumable(requestId: string, after: number, owner: string): Promise<StreamMeta> {
-    const meta = await this.store.meta(requestId);
+    const meta = REQUEST_ID.test(requestId) ? await this.store.meta(requestId) : undefined;
     if (!meta || !sameOwner(meta.owner, owner) || (await this.store.check(requestId, after)) !== 'ok') {
       this.metrics.streamResumes.inc({ outcome: 'not_found' });
       throw new BallastError('STREAM_NOT_FOUND');
