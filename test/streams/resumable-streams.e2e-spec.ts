@@ -185,3 +185,43 @@ function cutAfterEvents(res: Response, n: number): Response {
   });
   return new Response(body, { status: res.status, headers: res.headers });
 }
+
+describe('resumable streams: generation outlives the reader for the grace period only', () => {
+  const GRACE_MS = 400;
+  let upstream: TestUpstream;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // Ten chunks 200 ms apart: the generation would take 2 s, far longer than the grace.
+    upstream = await startTestUpstream({ name: 'primary', chunks: 10, chunkDelayMs: 200 });
+    t = await createTestApp({
+      listen: true,
+      env: { MODELS_FILE: writeModelsFile(twoUpstreamModels(upstream.url, upstream.url)), STREAM_RESUME_GRACE_MS: String(GRACE_MS) },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await upstream.close();
+  });
+
+  it('keeps generating while nobody reads, stops after the grace, and a late resume ends with an error event', async () => {
+    const first = await readSse(
+      `${t.url}/v1/chat/completions`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'x-ballast-resumable': 'true' }, body: JSON.stringify(body()) },
+      2,
+    );
+    const leftAt = performance.now();
+    const requestId = first.headers.get('x-request-id')!;
+    const [call] = upstream.requests;
+    const closedAt = await call.closed;
+    expect(call.clientAborted).toBe(true);
+    expect(closedAt - leftAt).toBeGreaterThanOrEqual(GRACE_MS - 50);
+    expect(closedAt - leftAt).toBeLessThan(GRACE_MS + 1500);
+
+    const late = await readSse(`${t.url}/v1/chat/streams/${requestId}?after=1`, {});
+    const last = late.events.at(-1)!;
+    expect(last.event).toBe('error');
+    expect(JSON.parse(last.data)).toMatchObject({ error: { code: 'CLIENT_CLOSED_REQUEST', request_id: requestId } });
+    expect(upstream.requests).toHaveLength(1);
+  });
+});
