@@ -1,3 +1,4 @@
+import type { RoutedStream } from '@ballast/models';
 import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
 import { Body, Controller, Headers, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -68,21 +69,30 @@ export class ChatController {
       const meta = await this.streams.resumable(cursor.requestId, cursor.after, owner);
       return this.streams.follow(cursor.requestId, cursor.after, meta, client, res);
     }
+    // Where a continuation's `: continued <entry>` goes: the sink exists only once the first chunk is in hand.
+    const sinkRef: { current?: SseSink } = {};
+    const onContinue = (entry: string) => sinkRef.current?.comment(`continued ${entry}`);
     if (this.streams.wanted(resumableHeader, dto.model)) {
       return this.streams.start(requestId, owner, client, res, {
-        begin: (signal) => this.chat.stream(dto, { signal }),
+        begin: (signal) => this.chat.stream(dto, { signal, onContinue }),
         headers: (routed) => modelHeaders(routed.served, routed.fallback),
-        pipe: (routed, sink) => this.pipe(routed, sink, dto),
+        pipe: (routed, sink) => this.pipe(routed, (sinkRef.current = sink), dto),
+        cancel: async (routed) => {
+          // Starting and stopping the iteration is what aborts the upstream and frees its slot.
+          for await (const _chunk of routed.chunks) {
+            break;
+          }
+        },
       });
     }
     // Before the first chunk, failures are ordinary problem responses (the filter); after it, error events.
-    const routed = await this.chat.stream(dto);
+    const routed = await this.chat.stream(dto, { onContinue });
     const sse = new SseResponse(res, requestId, this.config.sseKeepAliveMs);
     sse.open(modelHeaders(routed.served, routed.fallback));
-    await this.pipe(routed, sse, dto);
+    await this.pipe(routed, (sinkRef.current = sse), dto);
   }
 
-  private pipe(routed: Awaited<ReturnType<ChatService['stream']>>, sink: SseSink, dto: ChatCompletionRequestDto) {
+  private pipe(routed: RoutedStream, sink: SseSink, dto: ChatCompletionRequestDto) {
     return pipeStream(routed, sink, {
       tracker: this.shutdown,
       clientWantsUsage: dto.stream_options?.include_usage === true,

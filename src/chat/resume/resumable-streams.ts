@@ -22,6 +22,8 @@ export interface Generation<T> {
   headers(started: T): Record<string, string>;
   /** Runs the stream into the sink to its end. */
   pipe(started: T, sink: ReplaySink): Promise<unknown>;
+  /** Stops a stream that will not be piped: aborts its upstream and frees its slot. */
+  cancel(started: T): Promise<void>;
 }
 
 /**
@@ -63,6 +65,7 @@ export class ResumableStreams implements OnApplicationShutdown {
     const meta: StreamMeta = { owner, headers: generation.headers(started) };
     if (!(await this.store.open(requestId, meta))) {
       controller.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
+      await generation.cancel(started);
       throw new BallastError('VALIDATION_FAILED', {
         detail: 'X-Request-Id already names a resumable stream. Send a new request id, or resume that stream with Last-Event-ID.',
         errors: [{ field: 'X-Request-Id', message: 'names a resumable stream already' }],
