@@ -27,7 +27,10 @@ describe('continuation: a stream that fails after its first chunks goes on at th
   let t: TestApp;
 
   beforeAll(async () => {
-    [primary, backup] = await Promise.all([startTestUpstream({ name: 'primary', chunks: 6 }), startTestUpstream({ name: 'backup', chunks: 3 })]);
+    [primary, backup] = await Promise.all([
+      startTestUpstream({ name: 'primary', chunks: 6 }),
+      startTestUpstream({ name: 'backup', chunks: 3 }),
+    ]);
     const route = [
       { provider: 'primary', model: 'primary-model' },
       { provider: 'backup', model: 'backup-model', prefill: true },

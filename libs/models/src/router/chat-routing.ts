@@ -150,7 +150,12 @@ export class ChatRouting {
         this.metrics.fallbacks.inc({ model, from: failed.target.providerId, to: target.providerId });
         requestContext.note({ model: describeTarget(target), fallback: true });
         this.options.logger.warn(
-          { model: describeTarget(failed.target), continued_on: describeTarget(target), code: failure.code, characters: partial.text.length },
+          {
+            model: describeTarget(failed.target),
+            continued_on: describeTarget(target),
+            code: failure.code,
+            characters: partial.text.length,
+          },
           'stream failed after it began; continued on the next prefill entry',
         );
         return { target, ...executed.value, release: () => executed.slot.release() };

@@ -37,7 +37,13 @@ export class ContinuationPolicy {
     return route.filter((target) => target.index > served.index && entries[target.index]?.prefill === true && target.provider.chat);
   }
 
-  refusal(partial: PartialAnswer, candidates: RouteTarget[], now: number, deadlineAt: number, clientGone: boolean): ContinuationRefusal | undefined {
+  refusal(
+    partial: PartialAnswer,
+    candidates: RouteTarget[],
+    now: number,
+    deadlineAt: number,
+    clientGone: boolean,
+  ): ContinuationRefusal | undefined {
     if (clientGone) {
       return 'client_gone';
     }

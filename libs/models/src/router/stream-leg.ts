@@ -21,9 +21,7 @@ export async function openLeg(target: RouteTarget, request: ChatRequest, context
   const followAttempt = () => upstream.abort(context.signal.reason);
   context.signal.addEventListener('abort', followAttempt, { once: true });
   const sentAt = performance.now();
-  const iterator = target.provider
-    .chat!.stream(target.model, request, { ...context, signal: upstream.signal })
-    [Symbol.asyncIterator]();
+  const iterator = target.provider.chat!.stream(target.model, request, { ...context, signal: upstream.signal })[Symbol.asyncIterator]();
   try {
     const first = await iterator.next();
     if (upstream.signal.aborted) {
