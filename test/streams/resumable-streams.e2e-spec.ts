@@ -116,7 +116,7 @@ describe('resumable streams (memory buffer)', () => {
     expect(upstream.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
   });
 
-  it('answers an unknown id, an expired id and another key’s id with the same 404 STREAM_NOT_FOUND, and asks no upstream', async () => {
+  it('answers an unknown id and another key’s id with the same 404 STREAM_NOT_FOUND, and asks no upstream (expired: replay-buffer-bounds)', async () => {
     const finished = await readSse(`${t.url}/v1/chat/completions`, {
       method: 'POST',
       headers: headers('key-a', { 'x-ballast-resumable': 'true' }),
@@ -145,6 +145,23 @@ describe('resumable streams (memory buffer)', () => {
     // The owner still can.
     expect((await asked('key-a', requestId, 'get')).status).toBe(200);
     expect(upstream.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(0);
+  });
+
+  it('refuses a resumable request whose X-Request-Id names a buffered stream, before asking the upstream', async () => {
+    const init = (key: string) => ({
+      method: 'POST',
+      headers: headers(key, { 'x-ballast-resumable': 'true', 'x-request-id': 'chosen-by-the-client-1' }),
+      body: JSON.stringify(body('mine')),
+    });
+    const first = await readSse(`${t.url}/v1/chat/completions`, init('key-a'));
+    expect(contentOf(first.events)).toBe('mine');
+    const second = await readSse(`${t.url}/v1/chat/completions`, init('key-b'));
+    expect(second.status).toBe(400);
+    expect(second.problem?.code).toBe('VALIDATION_FAILED');
+    expect(upstream.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+    // The first owner's stream is untouched.
+    const again = await readSse(`${t.url}/v1/chat/streams/chosen-by-the-client-1`, { headers: headers('key-a') });
+    expect(contentOf(again.events)).toBe('mine');
   });
 
   it('keeps plain streams out of the buffer', async () => {

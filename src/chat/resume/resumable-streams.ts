@@ -52,6 +52,9 @@ export class ResumableStreams implements OnApplicationShutdown {
 
   /** Starts a resumable generation and answers the client by following its buffer from the start. */
   async start<T>(requestId: string, owner: string, client: AbortSignal, res: Response, generation: Generation<T>): Promise<void> {
+    if (await this.store.meta(requestId)) {
+      throw idTaken(); // checked before the upstream is asked; open() below settles a race between two replicas
+    }
     const controller = new AbortController();
     // Before the first chunk the stream is not resumable yet: a client gone is a request cancelled, as today.
     const cancel = () => controller.abort(client.reason);
@@ -66,10 +69,7 @@ export class ResumableStreams implements OnApplicationShutdown {
     if (!(await this.store.open(requestId, meta))) {
       controller.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
       await generation.cancel(started);
-      throw new BallastError('VALIDATION_FAILED', {
-        detail: 'X-Request-Id already names a resumable stream. Send a new request id, or resume that stream with Last-Event-ID.',
-        errors: [{ field: 'X-Request-Id', message: 'names a resumable stream already' }],
-      });
+      throw idTaken();
     }
     const sink = new ReplaySink(this.store, requestId, controller.signal);
     const watchdog = this.watchReaders(requestId, controller);
@@ -133,4 +133,11 @@ export class ResumableStreams implements OnApplicationShutdown {
     timer.unref();
     return timer;
   }
+}
+
+function idTaken(): BallastError {
+  return new BallastError('VALIDATION_FAILED', {
+    detail: 'X-Request-Id already names a resumable stream. Send a new request id, or resume that stream with Last-Event-ID.',
+    errors: [{ field: 'X-Request-Id', message: 'names a resumable stream already' }],
+  });
 }
