@@ -79,33 +79,31 @@ export class ChatRouting {
     const partial = new PartialAnswer();
     let leg = first;
     for (;;) {
+      // Per leg: the idle limit, the tokens counted once, the slot released, the upstream aborted when the client leaves.
+      const target = leg.target;
+      const upstream = leg.upstream;
+      const onClientGone = () => upstream.abort(client.reason);
+      client.addEventListener('abort', onClientGone, { once: true });
+      let failure: unknown;
       try {
-        for await (const chunk of this.followLeg(leg, client)) {
+        const idleMs = this.router.policies.get(target.providerId)!.resilience.idleTimeoutMs;
+        for await (const chunk of followUpstream(leg, idleMs, (usage) => this.countTokens(target, usage))) {
           partial.add(chunk);
           yield chunk;
         }
         return;
       } catch (thrown) {
-        const next = await this.continueAfter(leg, classifyError(thrown), request, partial, client, deadlineAt);
-        if (!next) {
-          throw thrown;
-        }
-        await options.onContinue?.(describeTarget(next.target));
-        leg = next;
+        failure = thrown;
+      } finally {
+        client.removeEventListener('abort', onClientGone);
+        leg.release();
       }
-    }
-  }
-
-  /** One upstream: its chunks with the idle limit, its tokens counted once, its slot released, aborted when the client leaves. */
-  private async *followLeg(leg: Leg, client: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
-    const idleMs = this.router.policies.get(leg.target.providerId)!.resilience.idleTimeoutMs;
-    const onClientGone = () => leg.upstream.abort(client.reason);
-    client.addEventListener('abort', onClientGone, { once: true });
-    try {
-      yield* followUpstream(leg, idleMs, (usage) => this.countTokens(leg.target, usage));
-    } finally {
-      client.removeEventListener('abort', onClientGone);
-      leg.release();
+      const next = await this.continueAfter(leg, classifyError(failure), request, partial, client, deadlineAt);
+      if (!next) {
+        throw failure;
+      }
+      await options.onContinue?.(describeTarget(next.target));
+      leg = next;
     }
   }
 
