@@ -147,6 +147,10 @@ export class MemoryReplayStore implements ReplayStore {
     entry.readerLeftAt = Date.now();
   }
 
+  producerAlive(): void {
+    // In one process a producer that dies takes its readers with it.
+  }
+
   hasReader(id: string, graceMs: number): Promise<boolean> {
     const entry = this.entries.get(id);
     return Promise.resolve(entry !== undefined && (entry.readers > 0 || Date.now() - entry.readerLeftAt < graceMs));

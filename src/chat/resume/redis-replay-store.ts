@@ -6,13 +6,16 @@ import { ReaderEvent, ReplayCheck, ReplayFrame, ReplayLimits, ReplayStore, Strea
 
 /** Frames of one XRANGE page; a replay reads page by page so a long stream never lands in one reply. */
 const PAGE = 256;
-/** How long one XREAD BLOCK waits before the reader checks that the stream still exists. */
+/** How long one XREAD BLOCK waits before the reader checks that the stream's producer is still alive. */
 const BLOCK_MS = 5000;
+/** The producer renews its key about every second; missing this long, it is gone (crashed, killed). */
+const PRODUCER_LEASE_MS = 5000;
 
 const key = {
   meta: (id: string) => `ballast:stream:{${id}}:meta`,
   events: (id: string) => `ballast:stream:{${id}}:events`,
   reader: (id: string) => `ballast:stream:{${id}}:reader`,
+  producer: (id: string) => `ballast:stream:{${id}}:producer`,
 };
 /** Redis stream ids are `<ms>-<n>`; a frame's is `0-<seq + 1>` (0-0 is not allowed), so replays need no index. */
 const entryId = (seq: number) => `0-${seq + 1}`;
@@ -116,6 +119,10 @@ export class RedisReplayStore implements ReplayStore {
     this.redis.set(key.reader(id), '1', 'PX', this.limits.graceMs).catch((error: unknown) => this.down(error));
   }
 
+  producerAlive(id: string): void {
+    this.redis.set(key.producer(id), '1', 'PX', PRODUCER_LEASE_MS).catch((error: unknown) => this.down(error));
+  }
+
   async hasReader(id: string, graceMs: number): Promise<boolean> {
     if (await this.local.hasReader(id, graceMs)) {
       return true;
@@ -130,9 +137,10 @@ export class RedisReplayStore implements ReplayStore {
     }
   }
 
+  /** QUIT, not disconnect: the frames written last (a shutdown's error events) must reach Redis first. */
   async close(): Promise<void> {
     await this.local.close();
-    this.redis.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   private async *remoteFrames(id: string, after: number, signal: AbortSignal): AsyncIterable<ReplayFrame> {
@@ -161,8 +169,8 @@ export class RedisReplayStore implements ReplayStore {
       while (!signal.aborted) {
         const reply = (await tail.xread('BLOCK', BLOCK_MS, 'STREAMS', key.events(id), entryId(last))) as Array<[string, Entries]> | null;
         if (!reply) {
-          if ((await this.redis.exists(key.meta(id))) === 0) {
-            return; // expired with no end written: the producer is gone
+          if ((await this.redis.exists(key.producer(id))) === 0) {
+            return; // no end written and nobody producing it any more (the replica died)
           }
           continue;
         }

@@ -46,6 +46,13 @@ export class ReplaySink implements SseSink {
     this.push(sseFrames.error(this.requestId, this.seq, error, partial), true);
   }
 
+  /** Ends the stream from outside (a shutdown) with an error event carrying the progress so far. */
+  interrupt(error: BallastError): void {
+    if (!this.ended) {
+      this.fail(error, { ...this.partial });
+    }
+  }
+
   /** A generation stopped for want of readers still closes its buffer with an error event, so a late resume ends. */
   end(): void {
     if (!this.ended) {

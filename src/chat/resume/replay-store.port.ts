@@ -34,6 +34,8 @@ export interface ReplayStore {
   frames(id: string, after: number, signal: AbortSignal): AsyncIterable<ReplayFrame>;
   /** A reader attached to the stream, is still reading (renewed while it reads), or has just left. */
   touchReader(id: string, event: ReaderEvent): void;
+  /** The generation is still running here (renewed about every second), so remote readers can tell a dead producer. */
+  producerAlive(id: string): void;
   /** Whether anyone, on any replica, is reading the stream or left it less than `graceMs` ago. */
   hasReader(id: string, graceMs: number): Promise<boolean>;
   close(): Promise<void>;

@@ -34,6 +34,8 @@ export interface Generation<T> {
 @Injectable()
 export class ResumableStreams implements OnApplicationShutdown {
   readonly store: ReplayStore;
+  /** Generations running in this process, so a shutdown can end them with an error event rather than silence. */
+  private readonly live = new Map<string, { controller: AbortController; sink: ReplaySink }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -73,10 +75,14 @@ export class ResumableStreams implements OnApplicationShutdown {
     }
     const sink = new ReplaySink(this.store, requestId, controller.signal);
     const watchdog = this.watchReaders(requestId, controller);
+    this.live.set(requestId, { controller, sink });
     void generation
       .pipe(started, sink)
       .catch((error: unknown) => this.logger.error({ err: error, request_id: requestId }, 'resumable stream producer failed'))
-      .finally(() => clearInterval(watchdog));
+      .finally(() => {
+        clearInterval(watchdog);
+        this.live.delete(requestId);
+      });
     await this.follow(requestId, -1, meta, client, res);
   }
 
@@ -112,7 +118,17 @@ export class ResumableStreams implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * After the drain: a generation still running here (its readers gone, or
+   * reading from another replica) ends with a retryable SHUTTING_DOWN event
+   * in its buffer, so no reader waits for a stream nobody produces.
+   */
   async onApplicationShutdown(): Promise<void> {
+    const error = new BallastError('SHUTTING_DOWN', { retryAfterSeconds: 1 });
+    for (const { controller, sink } of this.live.values()) {
+      sink.interrupt(error);
+      controller.abort(error);
+    }
     await this.store.close();
   }
 
@@ -121,6 +137,7 @@ export class ResumableStreams implements OnApplicationShutdown {
     const graceMs = this.config.streams.graceMs;
     const timer = setInterval(
       () => {
+        this.store.producerAlive(requestId);
         void this.store.hasReader(requestId, graceMs).then((reading) => {
           if (!reading && !controller.signal.aborted) {
             this.logger.info({ request_id: requestId, grace_ms: graceMs }, 'no reader came back to a resumable stream: generation stopped');
