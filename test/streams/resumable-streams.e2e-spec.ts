@@ -42,7 +42,14 @@ describe('resumable streams (memory buffer)', () => {
     await Promise.all([upstream.close(), backup.close()]);
   });
 
+  const completionTokens = async () => {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('ballast_model_tokens_total{') && l.includes('kind="completion"'));
+    return Number(line?.split(' ').at(-1) ?? 0);
+  };
+
   it('an SDK reader drops after 3 chunks, a re-POST with Last-Event-ID gets the rest exactly once, the upstream generated once', async () => {
+    const tokensBefore = await completionTokens();
     const client = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: 'key-a', maxRetries: 0 });
     const { data: stream, response } = await client.chat.completions
       .create(body() as OpenAI.ChatCompletionCreateParamsStreaming, { headers: { 'X-Ballast-Resumable': 'true' } })
@@ -69,6 +76,8 @@ describe('resumable streams (memory buffer)', () => {
     expect(first + contentOf(resumed.events)).toBe(ANSWER);
     expect(upstream.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
     expect(upstream.requests[0].clientAborted).toBe(false);
+    // Tokens counted once, by the generation: the test upstream's usage is one token per four characters.
+    expect((await completionTokens()) - tokensBefore).toBe(Math.ceil(ANSWER.length / 4));
   });
 
   it('GET /v1/chat/streams/{id} driven by EventSource reconnects by itself with Last-Event-ID and completes the answer', async () => {

@@ -74,6 +74,7 @@ export class ResumableStreams implements OnApplicationShutdown {
       throw idTaken();
     }
     const sink = new ReplaySink(this.store, requestId, controller.signal);
+    this.store.producerAlive(requestId);
     const watchdog = this.watchReaders(requestId, controller);
     this.live.set(requestId, { controller, sink });
     void generation
