@@ -37,6 +37,12 @@ export class ChatRouting {
     private readonly options: ChatRoutingOptions,
   ) {
     this.continuation = new ContinuationPolicy(options.models.models);
+    // Series that exist from the start, so rate()/increase() see the first continuation too.
+    for (const [model, config] of Object.entries(options.models.models)) {
+      for (const outcome of config.continueOnFailure ? ['continued', 'refused', 'failed'] : []) {
+        metrics.streamContinuations.inc({ model, outcome }, 0);
+      }
+    }
   }
 
   async complete(publicModel: string, request: ChatRequest, options: RouteOptions = {}): Promise<Routed<ChatCompletion>> {
