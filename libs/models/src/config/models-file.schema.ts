@@ -78,6 +78,8 @@ const routeEntrySchema = z
     provider: z.string().min(1),
     model: z.string().min(1),
     contextWindow: positiveInt.optional(),
+    /** The entry can continue a partial assistant answer (continuation fallback, contract section 4). */
+    prefill: z.boolean().default(false),
   })
   .strict();
 
@@ -154,7 +156,14 @@ const hedgeSchema = z
   );
 
 const modelSchema = z
-  .object({ route: z.array(routeStepSchema).min(1), hedge: hedgeSchema.optional() })
+  .object({
+    route: z.array(routeStepSchema).min(1),
+    hedge: hedgeSchema.optional(),
+    /** Streams of this model are resumable without the X-Ballast-Resumable header. */
+    resumable: z.boolean().default(false),
+    /** A stream that fails after its first chunk goes on at the next `prefill: true` entry. */
+    continueOnFailure: z.boolean().default(false),
+  })
   .strict()
   .transform(({ route, ...rest }) => ({
     ...rest,
