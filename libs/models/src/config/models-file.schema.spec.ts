@@ -35,8 +35,8 @@ describe('models file: pools, hedging and adaptive concurrency', () => {
 
     const model = sut.models.chat;
     expect(model.steps).toEqual([
-      { provider: 'a', model: 'm1', contextWindow: 8000 },
-      { provider: 'b', model: 'm2' },
+      { provider: 'a', model: 'm1', contextWindow: 8000, prefill: false },
+      { provider: 'b', model: 'm2', prefill: false },
     ]);
     expect(model.route).toEqual(model.steps);
     expect(model.hedge).toBeUndefined();
@@ -60,8 +60,8 @@ describe('models file: pools, hedging and adaptive concurrency', () => {
       pool: {
         strategy: 'weighted',
         entries: [
-          { provider: 'a', model: 'm', weight: 3 },
-          { provider: 'b', model: 'm', weight: 1, contextWindow: 4000 },
+          { provider: 'a', model: 'm', weight: 3, prefill: false },
+          { provider: 'b', model: 'm', weight: 1, contextWindow: 4000, prefill: false },
         ],
       },
     });
