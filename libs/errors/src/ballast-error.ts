@@ -24,6 +24,8 @@ export interface BallastErrorOptions {
   /** The internal story: never sent to a client in production. */
   cause?: unknown;
   upstream?: UpstreamDiagnostics;
+  /** Refused by Ballast's own load shedding (a full bulkhead or queue): never a mark against an upstream's breaker. */
+  shed?: boolean;
 }
 
 /**
@@ -38,6 +40,7 @@ export class BallastError extends Error {
   readonly retryAfterSeconds?: number;
   readonly extensions?: Record<string, unknown>;
   readonly upstream?: UpstreamDiagnostics;
+  readonly shed: boolean;
 
   constructor(code: ErrorCode, options: BallastErrorOptions = {}) {
     const detail = options.detail ?? errorDefinition(code).detail;
@@ -49,6 +52,7 @@ export class BallastError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extensions = options.extensions;
     this.upstream = options.upstream;
+    this.shed = options.shed ?? false;
   }
 
   get status(): number {
@@ -68,6 +72,7 @@ export class BallastError extends Error {
       extensions: this.extensions,
       cause: this.cause,
       upstream: this.upstream,
+      shed: this.shed,
     });
   }
 }

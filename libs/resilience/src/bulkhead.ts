@@ -24,6 +24,8 @@ export class Bulkhead {
     readonly queueCapacity: number,
     private readonly maxWaitMs: number,
     private readonly providerId: string,
+    /** Called for every call shed (queue full, or the wait ran out). */
+    private readonly onShed: () => void = () => undefined,
   ) {}
 
   get inFlight(): number {
@@ -91,8 +93,10 @@ export class Bulkhead {
   }
 
   private overloaded(): BallastError {
+    this.onShed();
     return new BallastError('MODEL_OVERLOADED', {
       retryAfterSeconds: 1,
+      shed: true,
       cause: new Error(`bulkhead of provider ${this.providerId} full: ${this.active} running, ${this.queue.length} waiting`),
     });
   }

@@ -66,7 +66,16 @@ const routeEntrySchema = z
 export const modelsFileSchema = z
   .object({
     providers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'provider ids are 1-64 letters, digits, _ or -'), providerSchema),
-    models: z.record(publicModelName, z.object({ route: z.array(routeEntrySchema).min(1) }).strict()),
+    models: z.record(
+      publicModelName,
+      z
+        .object({
+          route: z.array(routeEntrySchema).min(1),
+          /** A content-policy refusal (CONTENT_REJECTED) falls through to the next entry instead of answering the client. */
+          fallbackOnContentRejected: z.boolean().default(false),
+        })
+        .strict(),
+    ),
   })
   .strict()
   .superRefine((file, ctx) => {

@@ -1,13 +1,20 @@
 import type { ModelProvider } from '../ports/model-provider.port';
 
-/** One entry of a public model's route, resolved to its provider. */
+/** One entry of a public model's route (or one member of a pool step), resolved to its provider. */
 export interface RouteTarget {
   readonly publicModel: string;
   readonly providerId: string;
   readonly provider: ModelProvider;
   readonly model: string;
   readonly contextWindow?: number;
+  /** The route step this target belongs to (0 = the first). */
   readonly index: number;
+}
+
+/** One step of a route: the members that can serve it (one for a plain entry). */
+export interface RouteStep {
+  readonly index: number;
+  readonly members: readonly RouteTarget[];
 }
 
 export interface Routed<T> {
@@ -17,7 +24,7 @@ export interface Routed<T> {
   fallback: boolean;
 }
 
-export type Capability = 'chat' | 'ocr';
+export type Capability = 'chat';
 
 export function describeTarget(target: RouteTarget): string {
   return `${target.publicModel}/${target.providerId}/${target.model}`;
