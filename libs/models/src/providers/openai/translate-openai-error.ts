@@ -4,6 +4,9 @@ import { parseRetryAfter } from './retry-after';
 
 const CONTEXT_LENGTH = /context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long|max_tokens.*exceed/i;
 
+/** OpenAI's and Azure's codes for a content-policy refusal. */
+const CONTENT_POLICY_CODES = new Set(['content_policy_violation', 'content_filter']);
+
 function mentionsContextLength(error: APIError): boolean {
   const body = error.error as { code?: unknown; message?: unknown } | undefined;
   return body?.code === 'context_length_exceeded' || CONTEXT_LENGTH.test(String(body?.message ?? error.message));
@@ -50,6 +53,9 @@ function fromStatus(error: APIError, providerId: string): BallastError {
   }
   if (status === 400 && mentionsContextLength(error)) {
     return new BallastError('CONTEXT_LENGTH_EXCEEDED', { cause: error, upstream });
+  }
+  if (status === 400 && CONTENT_POLICY_CODES.has(String((error.error as { code?: unknown } | undefined)?.code))) {
+    return new BallastError('CONTENT_REJECTED', { cause: error, upstream });
   }
   if (status === 401 || status === 403 || status === 404) {
     // Our credentials or the upstream's model name are wrong: the client's request was fine.
