@@ -94,14 +94,17 @@ describe('model router against real upstreams', () => {
       status: 400,
       body: { error: { message: "This model's maximum context length is 4096 tokens", code: 'context_length_exceeded' } },
     };
-    const withWindows = (primaryWindow: number, backupWindow: number) => {
-      const file = modelsFile(primary.url, backup.url);
-      file.models.chat.route = [
-        { provider: 'primary', model: 'primary-model', contextWindow: primaryWindow },
-        { provider: 'backup', model: 'backup-model', contextWindow: backupWindow },
-      ] as typeof file.models.chat.route;
-      return file;
-    };
+    const withWindows = (primaryWindow: number, backupWindow: number) => ({
+      ...modelsFile(primary.url, backup.url),
+      models: {
+        chat: {
+          route: [
+            { provider: 'primary', model: 'primary-model', contextWindow: primaryWindow },
+            { provider: 'backup', model: 'backup-model', contextWindow: backupWindow },
+          ],
+        },
+      },
+    });
 
     it('sends an upstream context-length 400 on to the entry with the larger window, never back to the first', async () => {
       primary.setDefault(CONTEXT_400);
