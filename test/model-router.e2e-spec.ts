@@ -220,7 +220,7 @@ describe('model router against real upstreams', () => {
 
   it('opens the breaker on a failing primary, stops calling it, and closes after a good probe', async () => {
     primary.setDefault({ kind: 'status', status: 503 });
-    const breaker = { failureRate: 0.5, minCalls: 4, windowMs: 10_000, cooldownMs: 400, halfOpenProbes: 1 };
+    const breaker = { failureRate: 0.5, minCalls: 4, windowMs: 10_000, cooldownMs: 400 };
     const { chat, policies, metrics } = buildRouter(
       modelsFile(primary.url, backup.url, { resilience: { ...FAST_RESILIENCE, retries: 0, breaker } }),
     );

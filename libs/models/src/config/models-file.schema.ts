@@ -9,7 +9,6 @@ const breakerSchema = z
     minCalls: positiveInt.default(DEFAULT_RESILIENCE.breaker.minCalls),
     windowMs: positiveInt.default(DEFAULT_RESILIENCE.breaker.windowMs),
     cooldownMs: positiveInt.default(DEFAULT_RESILIENCE.breaker.cooldownMs),
-    halfOpenProbes: positiveInt.default(DEFAULT_RESILIENCE.breaker.halfOpenProbes),
   })
   .strict();
 
