@@ -13,11 +13,23 @@ export type Fault =
 /** A fault after the dice were rolled: `random-status` has become `status` or nothing. */
 export type ResolvedFault = Exclude<Fault, { kind: 'random-status' }>;
 
-export function resolveFault(fault: Fault | undefined): ResolvedFault | undefined {
+export function resolveFault(fault: Fault | undefined, random: () => number = Math.random): ResolvedFault | undefined {
   if (fault?.kind !== 'random-status') {
     return fault;
   }
-  return Math.random() < fault.rate ? { kind: 'status', status: fault.status } : undefined;
+  return random() < fault.rate ? { kind: 'status', status: fault.status } : undefined;
+}
+
+/** mulberry32: a small seeded generator, so a test's `random-status` dice fall the same way every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Accepts one fault or a list of them (the body of `POST /__control/enqueue`); throws a readable Error otherwise. */

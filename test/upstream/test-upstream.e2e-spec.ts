@@ -182,6 +182,33 @@ describe('test upstream', () => {
     await expect(client.chat.completions.create(ask)).resolves.toBeDefined();
   });
 
+  it('rolls random-status with a seed the same way every time, again after a reset', async () => {
+    const seeded = await startTestUpstream({ seed: 42 });
+    const seededClient = new OpenAI({ baseURL: seeded.url, apiKey: 'x', maxRetries: 0 });
+    const roll = async () => {
+      seeded.setDefault({ kind: 'random-status', rate: 0.5, status: 503 });
+      const outcomes: boolean[] = [];
+      for (let i = 0; i < 20; i++) {
+        outcomes.push(
+          await seededClient.chat.completions.create(ask).then(
+            () => true,
+            () => false,
+          ),
+        );
+      }
+      return outcomes;
+    };
+    try {
+      const first = await roll();
+      seeded.reset();
+      expect(await roll()).toEqual(first);
+      expect(first.filter(Boolean).length).toBeGreaterThan(0);
+      expect(first.filter((ok) => !ok).length).toBeGreaterThan(0);
+    } finally {
+      await seeded.close();
+    }
+  });
+
   it('lists models, answers 404 on unknown paths and records both', async () => {
     const models = await client.models.list();
     expect(models.data).toEqual([{ id: 'test-model', object: 'model', created: expect.any(Number), owned_by: 'test-upstream' }]);

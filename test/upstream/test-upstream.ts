@@ -24,6 +24,8 @@ export interface TestUpstreamOptions {
   name?: string;
   /** false keeps `requests` empty, for benchmarks (default true). */
   record?: boolean;
+  /** Seeds the dice of `random-status` faults (re-seeded by reset), so a test sees the same failures every run. */
+  seed?: number;
 }
 
 export interface TestUpstream {
@@ -46,7 +48,7 @@ export interface TestUpstream {
 
 export async function startTestUpstream(options: TestUpstreamOptions = {}): Promise<TestUpstream> {
   const model = options.name ?? 'test-model';
-  const schedule = new FaultSchedule();
+  const schedule = new FaultSchedule(options.seed);
   const log = new RequestLog(options.record !== false);
   const chat = new ChatHandler(
     { chunks: options.chunks ?? 5, chunkDelayMs: options.chunkDelayMs ?? 0, reply: options.reply ?? DEFAULT_REPLY, model },
