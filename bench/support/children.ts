@@ -96,6 +96,8 @@ async function start(name: string, args: string[], env: Record<string, string>, 
 export interface UpstreamOptions {
   /** Content chunks per streamed answer. */
   chunks?: number;
+  /** Seeds the upstream's random faults, so a run repeats. */
+  seed?: number;
 }
 
 /** The test upstream (test/upstream) in its own process, not recording requests. */
@@ -103,7 +105,11 @@ export function startUpstream(name: string, options: UpstreamOptions = {}): Prom
   return start(
     name,
     [...TS_NODE, 'test/upstream/main.ts'],
-    { UPSTREAM_RECORD: 'false', UPSTREAM_CHUNKS: String(options.chunks ?? 5) },
+    {
+      UPSTREAM_RECORD: 'false',
+      UPSTREAM_CHUNKS: String(options.chunks ?? 5),
+      ...(options.seed === undefined ? {} : { UPSTREAM_SEED: String(options.seed) }),
+    },
     '/v1/models',
   );
 }

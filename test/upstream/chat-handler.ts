@@ -34,6 +34,9 @@ const SSE_HEADERS: OutgoingHttpHeaders = { 'content-type': 'text/event-stream', 
 
 export class ChatHandler {
   private sequence = 0;
+  /** Chat calls being answered now, and the most at once since the last reset. */
+  inFlight = 0;
+  maxInFlight = 0;
 
   constructor(
     private readonly settings: ChatSettings,
@@ -41,7 +44,10 @@ export class ChatHandler {
   ) {}
 
   async handle(res: ServerResponse, body: unknown): Promise<void> {
-    const fault = this.schedule.next();
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.once('close', () => this.inFlight--);
+    const fault = this.schedule.next(this.inFlight);
     if (fault?.kind === 'latency' && !(await pause(res, fault.ms))) {
       return;
     }

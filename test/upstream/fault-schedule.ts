@@ -1,15 +1,12 @@
-import { Fault, resolveFault, ResolvedFault, seededRandom } from './faults';
+import { Fault, resolveFault, ResolvedFault } from './faults';
 
 /** Which fault the next chat request gets: queued faults first (FIFO), then the default, then none. */
 export class FaultSchedule {
   private queue: Fault[] = [];
   private fallback: Fault | undefined;
-  private random: () => number;
 
-  /** With a seed, `random-status` rolls the same sequence after every reset; without one, Math.random. */
-  constructor(private readonly seed?: number) {
-    this.random = this.dice();
-  }
+  /** `random` rolls the dice of `random-status` and `sometimes` (seeded in tests that count on them). */
+  constructor(private readonly random: () => number = Math.random) {}
 
   enqueue(faults: Fault[]): void {
     this.queue.push(...faults);
@@ -22,19 +19,14 @@ export class FaultSchedule {
   reset(): void {
     this.queue = [];
     this.fallback = undefined;
-    this.random = this.dice();
   }
 
   get pending(): number {
     return this.queue.length;
   }
 
-  /** Consumes one queued fault (or reads the default) and rolls the dice of `random-status`. */
-  next(): ResolvedFault | undefined {
-    return resolveFault(this.queue.length > 0 ? this.queue.shift() : this.fallback, this.random);
-  }
-
-  private dice(): () => number {
-    return this.seed === undefined ? Math.random : seededRandom(this.seed);
+  /** Consumes one queued fault (or reads the default), rolls its dice and reads the load (`inFlight` chat calls, this one included). */
+  next(inFlight = 0): ResolvedFault | undefined {
+    return resolveFault(this.queue.length > 0 ? this.queue.shift() : this.fallback, this.random, inFlight);
   }
 }

@@ -8,28 +8,26 @@ export type Fault =
   | { kind: 'drip'; intervalMs: number }
   | { kind: 'silence'; ms: number }
   | { kind: 'malformed' }
-  | { kind: 'random-status'; rate: number; status: number };
+  | { kind: 'random-status'; rate: number; status: number }
+  /** Another fault at this rate, e.g. a 5 s stall on 20% of calls. */
+  | { kind: 'sometimes'; rate: number; fault: Fault }
+  /** Latency that depends on load: `ms` while at most `aboveInFlight` chat calls run (this one included), `slowMs` past that. */
+  | { kind: 'load-latency'; ms: number; aboveInFlight: number; slowMs: number };
 
-/** A fault after the dice were rolled: `random-status` has become `status` or nothing. */
-export type ResolvedFault = Exclude<Fault, { kind: 'random-status' }>;
+/** A fault after the dice were rolled and the load read: each conditional kind has become a plain one or nothing. */
+export type ResolvedFault = Exclude<Fault, { kind: 'random-status' | 'sometimes' | 'load-latency' }>;
 
-export function resolveFault(fault: Fault | undefined, random: () => number = Math.random): ResolvedFault | undefined {
-  if (fault?.kind !== 'random-status') {
-    return fault;
+export function resolveFault(fault: Fault | undefined, random: () => number = Math.random, inFlight = 0): ResolvedFault | undefined {
+  if (fault?.kind === 'random-status') {
+    return random() < fault.rate ? { kind: 'status', status: fault.status } : undefined;
   }
-  return random() < fault.rate ? { kind: 'status', status: fault.status } : undefined;
-}
-
-/** mulberry32: a small seeded generator, so a test's `random-status` dice fall the same way every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  if (fault?.kind === 'sometimes') {
+    return random() < fault.rate ? resolveFault(fault.fault, random, inFlight) : undefined;
+  }
+  if (fault?.kind === 'load-latency') {
+    return { kind: 'latency', ms: inFlight > fault.aboveInFlight ? fault.slowMs : fault.ms };
+  }
+  return fault;
 }
 
 /** Accepts one fault or a list of them (the body of `POST /__control/enqueue`); throws a readable Error otherwise. */
@@ -66,9 +64,26 @@ export function parseFault(value: unknown): Fault {
       }
       return { kind: 'random-status', rate, status: httpStatus(f, 'status') };
     }
+    case 'sometimes':
+      return { kind: 'sometimes', rate: rateOf(f), fault: parseFault(f.fault) };
+    case 'load-latency':
+      return {
+        kind: 'load-latency',
+        ms: nonNegative(f, 'ms'),
+        aboveInFlight: nonNegative(f, 'aboveInFlight', true),
+        slowMs: nonNegative(f, 'slowMs'),
+      };
     default:
       throw new Error(`unknown fault kind ${JSON.stringify(f.kind)}`);
   }
+}
+
+function rateOf(f: Record<string, unknown>): number {
+  const rate = nonNegative(f, 'rate');
+  if (rate > 1) {
+    throw new Error('"rate" must be between 0 and 1');
+  }
+  return rate;
 }
 
 function nonNegative(f: Record<string, unknown>, key: string, integer = false): number {

@@ -1,11 +1,18 @@
-export { EMBEDDED_MODELS, modelsFileSchema } from './config/models-file.schema';
+export { EMBEDDED_MODELS, POOL_STRATEGIES, modelsFileSchema } from './config/models-file.schema';
 export type {
+  HedgeConfig,
   LocalProviderConfig,
+  ModelConfig,
   ModelsConfig,
+  PoolConfig,
+  PoolEntryConfig,
+  PoolStepConfig,
+  PoolStrategy,
   OpenAiProviderConfig,
   ProviderConfig,
   ProviderType,
   RouteEntryConfig,
+  RouteStepConfig,
 } from './config/models-file.schema';
 export { ModelsFileError, loadModelsFile, parseModelsConfig } from './config/load-models-file';
 export type { Environment } from './config/load-models-file';

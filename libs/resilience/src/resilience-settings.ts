@@ -14,6 +14,8 @@ export interface ResilienceSettings {
   breaker: BreakerSettings;
   firstChunkTimeoutMs: number;
   idleTimeoutMs: number;
+  /** The bulkhead's limit follows the upstream's latency, up to `maxConcurrency`. */
+  adaptiveConcurrency: boolean;
 }
 
 export const DEFAULT_RESILIENCE: ResilienceSettings = {
@@ -24,4 +26,5 @@ export const DEFAULT_RESILIENCE: ResilienceSettings = {
   breaker: { failureRate: 0.5, minCalls: 10, windowMs: 30_000, cooldownMs: 15_000 },
   firstChunkTimeoutMs: 60_000,
   idleTimeoutMs: 30_000,
+  adaptiveConcurrency: false,
 };
