@@ -23,6 +23,7 @@ export function createPolicies(config: ModelsConfig, metrics: BallastMetrics, lo
             logger.info({ provider: id, attempt, code: error.code, delay_ms: delayMs }, 'retrying model call');
           },
           onShed: () => metrics.bulkheadShed.inc({ provider: id }),
+          onConcurrencyLimit: (limit) => metrics.concurrencyLimit.set({ provider: id }, limit),
           onBreakerState: (state) => {
             metrics.breakerState.set({ provider: id }, BREAKER_GAUGE[state]);
             metrics.breakerTransitions.inc({ provider: id, state });

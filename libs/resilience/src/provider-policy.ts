@@ -3,6 +3,8 @@ import { withAttemptTimeout } from './attempt-timeout';
 import { retryDelayMs } from './backoff';
 import { Bulkhead, BulkheadSlot } from './bulkhead';
 import { BreakerStateName, CircuitBreaker } from './circuit-breaker';
+import { AdaptiveConcurrencyLimit } from './concurrency/adaptive-concurrency-limit';
+import { isUpstreamFault } from './failure-rule';
 import { ResilienceSettings } from './resilience-settings';
 import { RetryBudget } from './retry-budget';
 
@@ -18,6 +20,8 @@ export interface PolicyEvents {
   onBreakerState?(state: BreakerStateName): void;
   /** A call refused by the bulkhead (full, or the wait for a slot ran out). */
   onShed?(): void;
+  /** Adaptive concurrency: the bulkhead's limit now (at start, and on every change). */
+  onConcurrencyLimit?(limit: number): void;
 }
 
 export interface AttemptOptions {
@@ -45,6 +49,8 @@ export class ProviderPolicy {
   readonly breaker: CircuitBreaker;
   readonly bulkhead: Bulkhead;
   private readonly budget: RetryBudget;
+  /** Set with `resilience.adaptiveConcurrency`: moves the bulkhead's limit within maxConcurrency. */
+  private readonly limiter?: AdaptiveConcurrencyLimit;
 
   constructor(
     readonly providerId: string,
@@ -55,6 +61,14 @@ export class ProviderPolicy {
     this.breaker = new CircuitBreaker(settings.breaker, (state) => events.onBreakerState?.(state));
     this.bulkhead = new Bulkhead(limits.maxConcurrency, limits.maxQueue, MAX_QUEUE_WAIT_MS, providerId, () => events.onShed?.());
     this.budget = new RetryBudget(settings.retryBudget);
+    if (settings.adaptiveConcurrency) {
+      const onChange = (limit: number) => {
+        this.bulkhead.setLimit(limit);
+        events.onConcurrencyLimit?.(limit);
+      };
+      this.limiter = new AdaptiveConcurrencyLimit({ maxLimit: limits.maxConcurrency, onChange });
+      onChange(this.limiter.limit);
+    }
   }
 
   /** Whether a call could start now, without waiting: the router's view when it looks for another option. */
@@ -87,13 +101,21 @@ export class ProviderPolicy {
   attempt<T>(fn: (signal: AbortSignal) => Promise<T>, options: AttemptOptions): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
     return this.breaker.execute(async () => {
+      const started = performance.now();
       try {
-        return await withAttemptTimeout(timeoutMs, options.signal, fn);
+        const value = await withAttemptTimeout(timeoutMs, options.signal, fn);
+        this.limiter?.observe(performance.now() - started, this.bulkhead.inFlight);
+        return value;
       } catch (error) {
         if (options.signal.aborted) {
           this.breaker.cancel(error);
-        } else if (this.deferrable(error) && options.retriesHere?.(error)) {
-          this.breaker.defer(error);
+        } else {
+          if (isUpstreamFault(error) && error.code !== 'UPSTREAM_BAD_RESPONSE') {
+            this.limiter?.onDropped();
+          }
+          if (this.deferrable(error) && options.retriesHere?.(error)) {
+            this.breaker.defer(error);
+          }
         }
         throw error;
       }

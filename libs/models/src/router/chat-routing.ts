@@ -59,7 +59,14 @@ export class ChatRouting {
           context.signal.removeEventListener('abort', followAttempt);
         }
       },
-      { ...options, signal: client, holdSlot: true, attemptTimeoutMs: (policy) => policy.resilience.firstChunkTimeoutMs },
+      {
+        ...options,
+        signal: client,
+        holdSlot: true,
+        attemptTimeoutMs: (policy) => policy.resilience.firstChunkTimeoutMs,
+        // The loser of a hedge that sent its first chunk too late: close its upstream.
+        discard: (late) => (late as { upstream: AbortController }).upstream.abort(new BallastError('CLIENT_CLOSED_REQUEST')),
+      },
     );
     const idleMs = this.router.policies.get(routed.served.providerId)!.resilience.idleTimeoutMs;
     const { first, iterator, upstream } = routed.value;

@@ -4,6 +4,7 @@ import { ProviderPolicy } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
 import type { ModelProvider } from '../ports/model-provider.port';
+import { buildRoute } from './build-route';
 import { Deadline } from './deadline';
 import { EntryHealth, EntryRecord, ModelHealth, modelStatus } from './route-health';
 import { Capability, RouteStep, RouteTarget } from './route-target';
@@ -37,20 +38,10 @@ export class ModelRouter {
     private readonly requestTimeoutMs: number,
   ) {
     for (const [publicModel, model] of Object.entries(config.models)) {
-      const steps = model.route.map((entry, index) => ({
-        index,
-        members: [
-          {
-            publicModel,
-            providerId: entry.provider,
-            provider: providers.get(entry.provider)!,
-            model: entry.model,
-            contextWindow: entry.contextWindow,
-            index,
-          },
-        ],
-      }));
-      this.routes.set(publicModel, { steps, fallbackOnContentRejected: model.fallbackOnContentRejected });
+      this.routes.set(publicModel, {
+        steps: buildRoute(publicModel, model, providers, policies),
+        fallbackOnContentRejected: model.fallbackOnContentRejected,
+      });
     }
     this.environment = {
       policies,
@@ -58,6 +49,7 @@ export class ModelRouter {
       recordOutcome: (target, outcome, started) => this.recordOutcome(target, outcome, started),
       recordRefusal: (target, code) => metrics.modelRequests.inc({ model: target.publicModel, provider: target.providerId, outcome: code }),
       recordFallback: (from, to) => metrics.fallbacks.inc({ model: to.publicModel, from: from.providerId, to: to.providerId }),
+      recordHedge: (target, outcome) => metrics.hedges.inc({ model: target.publicModel, outcome }),
       touch: (target) => this.lastTraffic.set(target.providerId, Date.now()),
     };
   }
@@ -98,6 +90,7 @@ export class ModelRouter {
           model: target.model,
           breaker: this.policies.get(target.providerId)!.breaker.stateName,
           successRate: record?.successRate ?? null,
+          latencyEwmaMs: Math.round(target.latency.valueMs),
           lastErrorCode: record?.lastErrorCode,
           lastProbe: probes.get(target.providerId),
         };

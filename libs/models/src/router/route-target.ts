@@ -1,7 +1,8 @@
+import type { BalancedMember, Balancer, HedgeBudget, HedgeSettings, RecentLatencies } from '@ballast/resilience';
 import type { ModelProvider } from '../ports/model-provider.port';
 
 /** One entry of a public model's route (or one member of a pool step), resolved to its provider. */
-export interface RouteTarget {
+export interface RouteTarget extends BalancedMember {
   readonly publicModel: string;
   readonly providerId: string;
   readonly provider: ModelProvider;
@@ -11,10 +12,20 @@ export interface RouteTarget {
   readonly index: number;
 }
 
-/** One step of a route: the members that can serve it (one for a plain entry). */
+/** One step of a route: the members that can serve it (one for a plain entry, with no balancer). */
 export interface RouteStep {
   readonly index: number;
   readonly members: readonly RouteTarget[];
+  readonly balancer?: Balancer;
+  /** Pools of a model with `hedge`: when to send the second call, and how many may be sent. */
+  readonly hedge?: StepHedge;
+}
+
+export interface StepHedge {
+  readonly settings: HedgeSettings;
+  readonly budget: HedgeBudget;
+  /** This pool's recent time to answer (or to first chunk). */
+  readonly recent: RecentLatencies;
 }
 
 export interface Routed<T> {

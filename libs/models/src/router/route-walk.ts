@@ -4,6 +4,7 @@ import { abortableSleep, BulkheadSlot, failureRule, Move, nextMove, ProviderPoli
 import type { Logger } from 'pino';
 import type { CallContext } from '../ports/call-context';
 import { Deadline } from './deadline';
+import { Contender, HedgeOutcome, withHedge } from './hedged-attempt';
 import { exhaustedError, RouteFailure } from './exhausted-error';
 import { Capability, describeTarget, Routed, RouteStep, RouteTarget } from './route-target';
 
@@ -14,6 +15,8 @@ export interface RouteOptions {
   attemptTimeoutMs?: (policy: ProviderPolicy) => number;
   /** Streams: keep the provider's bulkhead slot until the stream ends. */
   holdSlot?: boolean;
+  /** A value that arrived after another call had already won (the loser of a hedge): close what it holds. */
+  discard?: (value: unknown) => void;
 }
 
 export type Operation<T> = (target: RouteTarget, context: CallContext) => Promise<T>;
@@ -31,6 +34,7 @@ export interface WalkEnvironment {
   /** A member refused the call before any attempt (breaker open, bulkhead full). */
   recordRefusal(target: RouteTarget, code: ErrorCode): void;
   recordFallback(from: RouteTarget, to: RouteTarget): void;
+  recordHedge(target: RouteTarget, outcome: HedgeOutcome): void;
   touch(target: RouteTarget): void;
 }
 
@@ -109,23 +113,25 @@ export class RouteWalk<T> {
     }
     const started = performance.now();
     this.env.touch(member);
-    const context = this.request.context;
-    const callContext = (signal: AbortSignal): CallContext => ({
-      requestId: context?.requestId ?? 'internal',
-      traceparent: context?.traceparent,
-      signal,
-    });
     for (;;) {
       this.attempts++;
       this.stepAttempts++;
       let move = undefined as Move | undefined;
       try {
-        const value = await policy.attempt((signal) => this.operation(member, callContext(signal)), {
-          signal: deadline.signal,
-          timeoutMs: options.attemptTimeoutMs?.(policy),
-          retriesHere: (error) => (move = this.decide(step, member, tried, error, policy)).kind === 'retry',
-        });
-        return { served: this.served(member, value, slot, started) };
+        const primary = this.contender(
+          step,
+          member,
+          slot,
+          (error) => (move = this.decide(step, member, tried, error, policy)).kind === 'retry',
+        );
+        const { value, winner } = step.hedge
+          ? await withHedge<T>(primary, step.hedge, deadline.at, {
+              launch: () => this.hedgeOn(step, member, tried),
+              discard: options.discard,
+              onOutcome: (outcome) => this.env.recordHedge(member, outcome),
+            })
+          : { value: await primary.result, winner: primary };
+        return { served: this.served(winner.member, value, winner.slot, started) };
       } catch (thrown) {
         const failure = asBallastError(thrown);
         move ??= this.decide(step, member, tried, failure, policy);
@@ -144,6 +150,64 @@ export class RouteWalk<T> {
         return { move: move.kind === 'retry' ? { kind: 'exhausted' } : move, failure };
       }
     }
+  }
+
+  /** One attempt on a member, abortable on its own (a hedge race), feeding the member's latency and the pool's. */
+  private contender(
+    step: RouteStep,
+    member: RouteTarget,
+    slot: BulkheadSlot,
+    retriesHere?: (error: BallastError) => boolean,
+  ): Contender<T> {
+    const policy = this.env.policies.get(member.providerId)!;
+    const own = new AbortController();
+    const context = this.request.context;
+    const callContext = (signal: AbortSignal): CallContext => ({
+      requestId: context?.requestId ?? 'internal',
+      traceparent: context?.traceparent,
+      signal,
+    });
+    const sentAt = performance.now();
+    const result = policy
+      .attempt((signal) => this.operation(member, callContext(signal)), {
+        signal: AbortSignal.any([this.request.deadline.signal, own.signal]),
+        timeoutMs: this.request.options.attemptTimeoutMs?.(policy),
+        retriesHere,
+      })
+      .then(
+        (value) => {
+          const ms = performance.now() - sentAt;
+          member.latency.observe(ms);
+          step.hedge?.recent.observe(ms);
+          return value;
+        },
+        (error: unknown) => {
+          // A slow end (timed out, or aborted as the loser of a hedge) is news for the balancer; a fast refusal is the breaker's.
+          if (error instanceof BallastError && (error.code === 'MODEL_TIMEOUT' || own.signal.aborted)) {
+            member.latency.observe(performance.now() - sentAt);
+          }
+          throw error;
+        },
+      );
+    return { member, slot, result, abort: (reason) => own.abort(reason) };
+  }
+
+  /** The second call of a hedged request: another ready member of the pool, with its own slot. */
+  private async hedgeOn(step: RouteStep, first: RouteTarget, tried: Set<RouteTarget>): Promise<Contender<T> | undefined> {
+    const other = step.balancer?.pick(step.members, (member) => member !== first && !tried.has(member) && this.ready(member));
+    if (!other) {
+      return undefined;
+    }
+    let slot: BulkheadSlot;
+    try {
+      slot = await this.env.policies.get(other.providerId)!.admit(this.request.deadline.signal);
+    } catch {
+      return undefined;
+    }
+    tried.add(other);
+    this.attempts++;
+    this.env.touch(other);
+    return this.contender(step, other, slot);
   }
 
   /** The facts of this failure, and the move they lead to. */
@@ -168,10 +232,11 @@ export class RouteWalk<T> {
     });
   }
 
-  /** The next member of a step to try: one that can serve now, else any left (its refusal then tells why). */
+  /** The next member of a step to try: the balancer's choice among those that can serve now, else any left (its refusal then tells why). */
   private pick(step: RouteStep, tried: Set<RouteTarget>): RouteTarget | undefined {
     const left = step.members.filter((member) => !tried.has(member) && this.fits(member));
-    return left.find((member) => this.ready(member)) ?? left[0];
+    const ready = (member: RouteTarget) => !tried.has(member) && this.ready(member);
+    return (step.balancer ? step.balancer.pick(step.members, ready) : left.find(ready)) ?? left[0];
   }
 
   private fits(member: RouteTarget): boolean {
