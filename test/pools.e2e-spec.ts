@@ -1,0 +1,164 @@
+import { requestContext } from '@ballast/observability';
+import { seededRandom } from '@ballast/resilience';
+import { startTestUpstream, TestUpstream } from './upstream';
+import { buildRouter, FAST_RESILIENCE } from './support/build-router';
+
+const REQUEST = { messages: [{ role: 'user' as const, content: 'hello' }] };
+
+function inRequest<T>(requestId: string, fn: () => Promise<T>): Promise<T> {
+  return requestContext.run({ requestId, startedAt: performance.now(), signal: new AbortController().signal, outcome: {} }, fn);
+}
+
+const chats = (upstream: TestUpstream) => upstream.requests.filter((r) => r.path.endsWith('/chat/completions'));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+describe('pools of replicas against real upstreams', () => {
+  let a: TestUpstream;
+  let b: TestUpstream;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startTestUpstream({ name: 'a', seed: 16 }), startTestUpstream({ name: 'b', seed: 17 })]);
+  });
+  afterEach(() => {
+    a.reset();
+    b.reset();
+  });
+  afterAll(() => Promise.all([a.close(), b.close()]));
+
+  const providers = (extra: object = {}) => ({
+    a: { type: 'openai', baseUrl: a.url, maxConcurrency: 200, resilience: FAST_RESILIENCE, ...extra },
+    b: { type: 'openai', baseUrl: b.url, maxConcurrency: 200, resilience: FAST_RESILIENCE, ...extra },
+  });
+  const pool = (strategy: string, weights?: [number, number]) => ({
+    pool: {
+      strategy,
+      entries: [
+        { provider: 'a', model: 'model-a', ...(weights ? { weight: weights[0] } : {}) },
+        { provider: 'b', model: 'model-b', ...(weights ? { weight: weights[1] } : {}) },
+      ],
+    },
+  });
+
+  it('splits a weighted 3:1 pool within ±5% of 75/25 over 2,000 calls, and names the member that served', async () => {
+    const random = jest.spyOn(Math, 'random').mockImplementation(seededRandom(3));
+    try {
+      const { chat } = buildRouter({ providers: providers(), models: { chat: { route: [pool('weighted', [3, 1])] } } });
+      const served: string[] = [];
+      for (let batch = 0; batch < 100; batch++) {
+        const routed = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => inRequest(`w-${batch}-${i}`, () => chat.complete('chat', REQUEST))),
+        );
+        served.push(...routed.map((r) => `${r.served.providerId}/${r.served.model}`));
+      }
+      const shareOfA = served.filter((s) => s === 'a/model-a').length / served.length;
+      expect(shareOfA).toBeGreaterThanOrEqual(0.7);
+      expect(shareOfA).toBeLessThanOrEqual(0.8);
+      expect(served.filter((s) => s === 'b/model-b').length).toBe(served.length - Math.round(shareOfA * served.length));
+      expect(chats(a).length + chats(b).length).toBe(2_000);
+    } finally {
+      random.mockRestore();
+    }
+  }, 60_000);
+
+  it('least-loaded sends nothing new to a member holding 50 slow calls while another is idle', async () => {
+    a.setDefault({ kind: 'latency', ms: 1_500 });
+    const { chat } = buildRouter({
+      providers: providers(),
+      models: { busy: { route: [{ provider: 'a', model: 'model-a' }] }, chat: { route: [pool('least-loaded')] } },
+    });
+    const slow = Array.from({ length: 50 }, (_, i) => inRequest(`slow-${i}`, () => chat.complete('busy', REQUEST)));
+    await a.waitForRequests(50);
+    const routed = [];
+    for (let i = 0; i < 20; i++) {
+      routed.push(await inRequest(`ll-${i}`, () => chat.complete('chat', REQUEST)));
+    }
+    expect(routed.map((r) => r.served.providerId)).toEqual(Array(20).fill('b'));
+    expect(chats(a)).toHaveLength(50);
+    await Promise.all(slow);
+  }, 30_000);
+
+  it('serves every call from the other member when one answers 503 to everything, with no backoff wait, and stops sending to it', async () => {
+    a.setDefault({ kind: 'status', status: 503, headers: { 'Retry-After': '2' } });
+    const breaker = { failureRate: 0.5, minCalls: 5, windowMs: 30_000, cooldownMs: 60_000 };
+    const { chat, policies } = buildRouter({
+      providers: providers({ resilience: { ...FAST_RESILIENCE, backoffBaseMs: 2_000, backoffMaxMs: 5_000, breaker } }),
+      models: { chat: { route: [pool('weighted')] } },
+    });
+    const durations: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const started = performance.now();
+      const routed = await inRequest(`bad-${i}`, () => chat.complete('chat', REQUEST));
+      durations.push(performance.now() - started);
+      expect(routed.served.providerId).toBe('b');
+    }
+    // A retry on the failing member would wait Retry-After (2 s); going to the other member waits nothing.
+    expect(Math.max(...durations)).toBeLessThan(1_000);
+    expect(policies.get('a')!.breaker.stateName).toBe('open');
+    expect(chats(a).length).toBeLessThanOrEqual(5);
+    expect(chats(b)).toHaveLength(40);
+  }, 30_000);
+
+  describe('hedging, with one member stalling 5 s on 20% of its calls', () => {
+    const STALL = { kind: 'sometimes' as const, rate: 0.2, fault: { kind: 'latency' as const, ms: 5_000 } };
+    const CALLS = 200;
+
+    async function latencies(model: string, chat: ReturnType<typeof buildRouter>['chat']): Promise<number[]> {
+      const durations: number[] = [];
+      for (let batch = 0; batch < CALLS / 10; batch++) {
+        await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const started = performance.now();
+            await inRequest(`h-${model}-${batch}-${i}`, () => chat.complete(model, REQUEST));
+            durations.push(performance.now() - started);
+          }),
+        );
+      }
+      return durations;
+    }
+
+    it('keeps p99 under twice the healthy p99 with hedging on, closes every stalled socket within 1 s, stays in budget; p99 ≥ 5 s with it off', async () => {
+      const models = {
+        providers: providers(),
+        models: {
+          plain: { route: [pool('weighted')] },
+          hedged: { route: [pool('weighted')], hedge: { percentile: 95, maxExtraRatio: 0.25 } },
+        },
+      };
+      const { chat, metrics } = buildRouter(models, { requestTimeoutMs: 30_000 });
+      // Both healthy: warm connections, then the healthy p99 (and the pool's recent latencies to hedge by).
+      await latencies('hedged', chat);
+      const healthy = percentile(await latencies('hedged', chat), 99);
+
+      b.setDefault(STALL);
+      const hedgedDurations = await latencies('hedged', chat);
+      const stalledOnB = chats(b).filter((r) => r.clientAborted);
+      const hedges = (await metrics.registry.getSingleMetric('ballast_hedges_total')!.get()).values;
+      const fired = hedges.reduce((sum, v) => sum + v.value, 0);
+
+      b.reset();
+      b.setDefault(STALL);
+      // All at once: the stalls land on about one call in ten, and cost 5 s, not 5 s per batch.
+      const plainDurations = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const started = performance.now();
+          await inRequest(`plain-${i}`, () => chat.complete('plain', REQUEST));
+          return performance.now() - started;
+        }),
+      );
+
+      expect(percentile(hedgedDurations, 99)).toBeLessThan(Math.max(2 * healthy, healthy + 50));
+      expect(stalledOnB.length).toBeGreaterThan(0);
+      for (const request of stalledOnB) {
+        // Closed by the hedge's win, long before the 5 s stall would have ended.
+        expect(request.closedAt! - request.receivedAt).toBeLessThan(2 * healthy + 1_000);
+      }
+      expect(fired).toBeLessThanOrEqual(0.25 * 2 * CALLS + 1);
+      expect(hedges).toContainEqual(expect.objectContaining({ labels: { model: 'hedged', outcome: 'won' } }));
+      expect(percentile(plainDurations, 99)).toBeGreaterThanOrEqual(5_000);
+    }, 120_000);
+  });
+});
