@@ -102,6 +102,88 @@ describe('pools of replicas against real upstreams', () => {
     expect(chats(b)).toHaveLength(40);
   }, 30_000);
 
+  it('latency: one member 10x slower than two others gets under 10% of 1,000 calls, and its share back within seconds after it recovers', async () => {
+    const c = await startTestUpstream({ name: 'c' });
+    const random = jest.spyOn(Math, 'random').mockImplementation(seededRandom(5));
+    try {
+      a.setDefault({ kind: 'latency', ms: 20 });
+      b.setDefault({ kind: 'latency', ms: 20 });
+      c.setDefault({ kind: 'latency', ms: 200 });
+      const three = {
+        ...providers(),
+        c: { type: 'openai', baseUrl: c.url, maxConcurrency: 200, resilience: FAST_RESILIENCE },
+      };
+      const entries = ['a', 'b', 'c'].map((id) => ({ provider: id, model: `model-${id}` }));
+      const { chat, router } = buildRouter({ providers: three, models: { chat: { route: [{ pool: { strategy: 'latency', entries } }] } } });
+      const shareOfC = async (calls: number, tag: string) => {
+        const served: string[] = [];
+        for (let batch = 0; batch < calls / 4; batch++) {
+          const routed = await Promise.all(
+            Array.from({ length: 4 }, (_, i) => inRequest(`lat-${tag}-${batch}-${i}`, () => chat.complete('chat', REQUEST))),
+          );
+          served.push(...routed.map((r) => r.served.providerId));
+        }
+        return served.filter((id) => id === 'c').length / served.length;
+      };
+      expect(await shareOfC(1_000, 'slow')).toBeLessThan(0.1);
+      const health = router.health()[0].entries;
+      expect(health[2].latencyEwmaMs).toBeGreaterThan(Math.max(health[0].latencyEwmaMs, health[1].latencyEwmaMs));
+
+      c.setDefault({ kind: 'latency', ms: 20 });
+      const recoveredAt = performance.now();
+      let share = 0;
+      while (share < 0.2 && performance.now() - recoveredAt < 10_000) {
+        share = await shareOfC(100, `recovered-${Math.round(performance.now())}`);
+      }
+      expect(share).toBeGreaterThanOrEqual(0.2);
+      expect(performance.now() - recoveredAt).toBeLessThan(10_000);
+    } finally {
+      random.mockRestore();
+      await c.close();
+    }
+  }, 90_000);
+
+  it('adaptive concurrency settles the limit near 20 for an upstream that slows past 20 in flight, and sheds the rest', async () => {
+    a.setDefault({ kind: 'load-latency', ms: 50, aboveInFlight: 20, slowMs: 100 });
+    const { chat, metrics } = buildRouter({
+      providers: {
+        a: {
+          type: 'openai',
+          baseUrl: a.url,
+          maxConcurrency: 100,
+          maxQueue: 0,
+          resilience: { ...FAST_RESILIENCE, retries: 0, adaptiveConcurrency: true },
+        },
+      },
+      models: { chat: { route: [{ provider: 'a', model: 'model-a' }] } },
+    });
+    const until = performance.now() + 8_000;
+    const shed: unknown[] = [];
+    let served = 0;
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, caller) => {
+        for (let i = 0; performance.now() < until; i++) {
+          try {
+            await inRequest(`ac-${caller}-${i}`, () => chat.complete('chat', REQUEST));
+            served++;
+          } catch (error) {
+            shed.push(error);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+      }),
+    );
+    const limit = (await metrics.registry.getSingleMetric('ballast_concurrency_limit')!.get()).values[0].value;
+    expect(limit).toBeGreaterThanOrEqual(12);
+    expect(limit).toBeLessThanOrEqual(32);
+    expect(a.maxInFlight).toBeLessThanOrEqual(40);
+    expect(served).toBeGreaterThan(500);
+    expect(shed.length).toBeGreaterThan(0);
+    for (const error of shed) {
+      expect(error).toMatchObject({ code: 'MODEL_OVERLOADED', retryAfterSeconds: expect.any(Number) });
+    }
+  }, 30_000);
+
   describe('hedging, with one member stalling 5 s on 20% of its calls', () => {
     const STALL = { kind: 'sometimes' as const, rate: 0.2, fault: { kind: 'latency' as const, ms: 5_000 } };
     const CALLS = 200;
