@@ -16,6 +16,7 @@ import { renderTable } from './report/table';
 import { chatLatency } from './scenarios/chat-latency';
 import { faultModels, faults } from './scenarios/faults';
 import { openStreamsMemory } from './scenarios/open-streams';
+import { pools } from './scenarios/pools';
 import { streaming } from './scenarios/streaming';
 import { throughput } from './scenarios/throughput';
 import { ocrLatency, visionThroughput } from './scenarios/vision';
@@ -128,6 +129,8 @@ async function main(): Promise<void> {
   } finally {
     await upstream.stop();
   }
+  progress('pools: a balanced pool vs a single entry, and p99 with and without hedging');
+  figures.pools = await pools(settings);
   const table = rows(figures as Figures);
   const rendered = renderTable(table);
   const report = {
