@@ -184,6 +184,39 @@ describe('pools of replicas against real upstreams', () => {
     }
   }, 30_000);
 
+  it('hedges a stream whose first chunk is late: the other member streams it, the stalled one is closed at once', async () => {
+    const { chat, metrics } = buildRouter({
+      providers: providers(),
+      // b takes nearly every first call; the hedge goes to a after 150 ms.
+      models: { chat: { route: [pool('weighted', [1, 1000])], hedge: { afterMs: 150 } } },
+    });
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      // The hedge budget (10% of calls, no floor) needs calls to take a share of.
+      for (let i = 0; i < 30; i++) {
+        await inRequest(`warm-${i}`, () => chat.complete('chat', REQUEST));
+      }
+      b.reset();
+      b.setDefault({ kind: 'latency', ms: 3_000 });
+      const started = performance.now();
+      const routed = await inRequest('hedge-stream', () => chat.stream('chat', REQUEST));
+      const chunks = [];
+      for await (const chunk of routed.chunks) {
+        chunks.push(chunk);
+      }
+      expect(performance.now() - started).toBeLessThan(1_500);
+      expect(routed).toMatchObject({ attempts: 2, fallback: false, served: { providerId: 'a' } });
+      expect(chunks.length).toBeGreaterThan(2);
+      const [stalled] = chats(b);
+      expect((await stalled.closed) - stalled.receivedAt).toBeLessThan(1_000);
+      expect(stalled.clientAborted).toBe(true);
+      const hedges = (await metrics.registry.getSingleMetric('ballast_hedges_total')!.get()).values;
+      expect(hedges).toEqual([expect.objectContaining({ labels: { model: 'chat', outcome: 'won' }, value: 1 })]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   describe('hedging, with one member stalling 5 s on 20% of its calls', () => {
     const STALL = { kind: 'sometimes' as const, rate: 0.2, fault: { kind: 'latency' as const, ms: 5_000 } };
     const CALLS = 200;
