@@ -96,8 +96,8 @@ async function overhead(ballast: Child, settings: BenchSettings): Promise<PoolOv
 }
 
 async function hedging(ballast: Child, stalling: Child, settings: BenchSettings): Promise<HedgingFigure> {
-  // Warm the latency estimates and the adaptive hedge delay on a healthy pool, as a pool starts: with the
-  // stalls from the first call, 10% of the samples would be 5 s and the p95 delay would be the stall itself.
+  // Warm the latency estimates and the adaptive hedge delay on a healthy pool, so the delay is known (20
+  // answers per member) before the stalls begin and the figure measures hedging, not its warm-up.
   await side(ballast, 'hedged', HEDGE_RATE, settings.warmupMs, HEDGE_TIMEOUT_MS);
   await setUpstreamFault(stalling, { kind: 'sometimes', rate: HEDGE_STALL.rate, fault: { kind: 'latency', ms: HEDGE_STALL.ms } });
   try {

@@ -31,14 +31,15 @@ export function buildRoute(
     if (!('pool' in step)) {
       return { index, members: [member(step)] };
     }
+    const members = step.pool.entries.map(member);
     const hedge: StepHedge | undefined =
       model.hedge && hedgeBudget
         ? {
             settings: model.hedge.afterMs !== undefined ? { afterMs: model.hedge.afterMs } : { percentile: model.hedge.percentile! },
             budget: hedgeBudget,
-            recent: new RecentLatencies(),
+            recent: new Map(members.map((target) => [target, new RecentLatencies()])),
           }
         : undefined;
-    return { index, members: step.pool.entries.map(member), balancer: createBalancer(step.pool.strategy), hedge };
+    return { index, members, balancer: createBalancer(step.pool.strategy), hedge };
   });
 }

@@ -24,7 +24,12 @@ function call(name: string, ms: number, outcome: { value?: string; error?: Balla
 }
 
 function hedgeAfter(afterMs: number, maxExtraRatio = 1): StepHedge {
-  return { settings: { afterMs }, budget: new HedgeBudget(maxExtraRatio), recent: new RecentLatencies({ minSamples: 0 }) };
+  const member = {} as RouteTarget;
+  return {
+    settings: { afterMs },
+    budget: new HedgeBudget(maxExtraRatio),
+    recent: new Map([[member, new RecentLatencies({ minSamples: 0 })]]),
+  };
 }
 
 describe('withHedge', () => {
@@ -83,6 +88,28 @@ describe('withHedge', () => {
     await expect(done).resolves.toBe(failing.error);
     expect(outcomes).toEqual(['cancelled']);
     expect(second.slot.release).toHaveBeenCalled();
+  });
+
+  it('hedges by the fastest member’s percentile, so one member stalling on many calls cannot set the delay to its stall', async () => {
+    const healthy = new RecentLatencies({ minSamples: 20 });
+    const stalling = new RecentLatencies({ minSamples: 20 });
+    for (let i = 0; i < 20; i++) {
+      healthy.observe(40 + i);
+      stalling.observe(i % 5 === 0 ? 5_000 : 40 + i);
+    }
+    const hedge: StepHedge = {
+      settings: { percentile: 95 },
+      budget: new HedgeBudget(1),
+      recent: new Map([
+        [{} as RouteTarget, healthy],
+        [{} as RouteTarget, stalling],
+      ]),
+    };
+    const second = call('b', 40);
+    const done = sut(call('a', 5_000), hedge, Date.now() + 60_000, race(second));
+    await jest.advanceTimersByTimeAsync(59 + 40);
+    await expect(done).resolves.toMatchObject({ value: 'b' });
+    expect(outcomes).toEqual(['won']);
   });
 
   it('sends no hedge past the budget or when the deadline could not fit one', async () => {

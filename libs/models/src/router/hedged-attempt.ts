@@ -47,7 +47,10 @@ export async function withHedge<T>(
 ): Promise<{ value: T; winner: Contender<T> }> {
   hedge.budget.recordCall();
   const first = settle(primary);
-  const delayMs = hedgeDelay(Date.now(), deadlineAt, hedge.settings, hedge.recent);
+  const now = Date.now();
+  const delays = [...hedge.recent.values()].map((recent) => hedgeDelay(now, deadlineAt, hedge.settings, recent));
+  const known = delays.filter((ms): ms is number => ms !== undefined);
+  const delayMs = known.length > 0 ? Math.min(...known) : undefined;
   let timer: NodeJS.Timeout | undefined;
   const fired = delayMs === undefined ? undefined : new Promise<'fire'>((resolve) => (timer = setTimeout(() => resolve('fire'), delayMs)));
   const early = await Promise.race(fired ? [first, fired] : [first]);

@@ -24,8 +24,13 @@ export interface RouteStep {
 export interface StepHedge {
   readonly settings: HedgeSettings;
   readonly budget: HedgeBudget;
-  /** This pool's recent time to answer (or to first chunk). */
-  readonly recent: RecentLatencies;
+  /**
+   * Each member's recent time to answer (or to first chunk). The adaptive
+   * delay is the lowest of the members' percentiles: one member stalling on
+   * more than 5% of its calls would otherwise make the pool's p95 the stall
+   * itself, and no hedge would ever fire.
+   */
+  readonly recent: ReadonlyMap<RouteTarget, RecentLatencies>;
 }
 
 export interface Routed<T> {

@@ -178,7 +178,7 @@ export class RouteWalk<T> {
         (value) => {
           const ms = performance.now() - sentAt;
           member.latency.observe(ms);
-          step.hedge?.recent.observe(ms);
+          step.hedge?.recent.get(member)?.observe(ms);
           return value;
         },
         (error: unknown) => {
