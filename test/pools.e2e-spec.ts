@@ -84,7 +84,7 @@ describe('pools of replicas against real upstreams', () => {
   it('serves every call from the other member when one answers 503 to everything, with no backoff wait, and stops sending to it', async () => {
     a.setDefault({ kind: 'status', status: 503, headers: { 'Retry-After': '2' } });
     const breaker = { failureRate: 0.5, minCalls: 5, windowMs: 30_000, cooldownMs: 60_000 };
-    const { chat, policies } = buildRouter({
+    const { chat, policies, router } = buildRouter({
       providers: providers({ resilience: { ...FAST_RESILIENCE, backoffBaseMs: 2_000, backoffMaxMs: 5_000, breaker } }),
       models: { chat: { route: [pool('weighted')] } },
     });
@@ -99,6 +99,9 @@ describe('pools of replicas against real upstreams', () => {
     expect(Math.max(...durations)).toBeLessThan(1_000);
     expect(policies.get('a')!.breaker.stateName).toBe('open');
     expect(chats(a).length).toBeLessThanOrEqual(5);
+    const [memberA, memberB] = router.health()[0].entries;
+    expect(memberA).toMatchObject({ provider: 'a', breaker: 'open', successRate: 0, lastErrorCode: 'UPSTREAM_UNAVAILABLE' });
+    expect(memberB).toMatchObject({ provider: 'b', breaker: 'closed', successRate: 1 });
     expect(chats(b)).toHaveLength(40);
   }, 30_000);
 

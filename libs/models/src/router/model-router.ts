@@ -125,6 +125,7 @@ export class ModelRouter {
   }
 
   private key(target: RouteTarget): string {
-    return `${target.publicModel}\u0000${target.index}`;
+    // Pool members share their step's index: each keeps its own record.
+    return `${target.publicModel}\u0000${target.index}\u0000${target.providerId}\u0000${target.model}`;
   }
 }
