@@ -99,6 +99,8 @@ describe('pools of replicas against real upstreams', () => {
     expect(Math.max(...durations)).toBeLessThan(1_000);
     expect(policies.get('a')!.breaker.stateName).toBe('open');
     expect(chats(a).length).toBeLessThanOrEqual(5);
+    // The pool still serves: the model is up, not degraded.
+    expect(router.health()[0].status).toBe('up');
     const [memberA, memberB] = router.health()[0].entries;
     expect(memberA).toMatchObject({ provider: 'a', breaker: 'open', successRate: 0, lastErrorCode: 'UPSTREAM_UNAVAILABLE' });
     expect(memberB).toMatchObject({ provider: 'b', breaker: 'closed', successRate: 1 });

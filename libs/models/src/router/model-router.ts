@@ -95,7 +95,11 @@ export class ModelRouter {
           lastProbe: probes.get(target.providerId),
         };
       });
-      return { name, status: modelStatus(entries.map((entry) => entry.breaker)), entries };
+      // A pool step is open only when every member is: one member up keeps it serving.
+      const steps = this.modelRoute(name).steps.map((step) =>
+        step.members.every((member) => this.policies.get(member.providerId)!.breaker.stateName === 'open') ? 'open' : 'closed',
+      );
+      return { name, status: modelStatus(steps), entries };
     });
   }
 
