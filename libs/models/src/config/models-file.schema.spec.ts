@@ -1,3 +1,4 @@
+import type { HedgeSettings } from '@ballast/resilience';
 import { ModelsFileError, parseModelsConfig } from './load-models-file';
 
 const providers = {
@@ -94,6 +95,8 @@ describe('models file: pools, hedging and adaptive concurrency', () => {
 
     expect(sut.models.fixed.hedge).toEqual({ afterMs: 250, maxExtraRatio: 0.1 });
     expect(sut.models.adaptive.hedge).toEqual({ percentile: 95, maxExtraRatio: 0.05 });
+    const settings: HedgeSettings = sut.models.adaptive.hedge!;
+    expect('percentile' in settings).toBe(true);
   });
 
   it('turns adaptive concurrency on per provider, off by default', () => {

@@ -129,7 +129,11 @@ const hedgeSchema = z
   .refine((hedge) => (hedge.afterMs === undefined) !== (hedge.percentile === undefined), {
     message: 'hedge takes exactly one of afterMs (fixed delay) or percentile (adaptive delay)',
     abort: true,
-  });
+  })
+  // Out as one of the two shapes, so it is a HedgeSettings of @ballast/resilience as it stands.
+  .transform(({ afterMs, percentile, maxExtraRatio }) =>
+    afterMs !== undefined ? { afterMs, maxExtraRatio } : { percentile: percentile!, maxExtraRatio },
+  );
 
 const modelSchema = z
   .object({

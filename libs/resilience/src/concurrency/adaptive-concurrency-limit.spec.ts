@@ -54,6 +54,17 @@ describe('AdaptiveConcurrencyLimit', () => {
     expect(mean(settled)).toBeLessThan(26);
   });
 
+  it('settles near the worker count of an upstream whose calls queue past 20 workers', () => {
+    upstream = new SaturatedUpstream((inFlight) => 100 * Math.max(1, inFlight / 20));
+    const sut = limiter();
+
+    upstream.run(sut, 30_000);
+    const settled = upstream.run(sut, 30_000);
+    expect(Math.max(...settled)).toBeLessThanOrEqual(30);
+    expect(Math.min(...settled)).toBeGreaterThanOrEqual(18);
+    expect(mean(settled)).toBeLessThan(27);
+  });
+
   it('grows to maxConcurrency while latency holds', () => {
     upstream = new SaturatedUpstream(() => 100);
     const sut = limiter({ maxLimit: 64 });
