@@ -35,7 +35,7 @@ export function buildRoute(
     const hedge: StepHedge | undefined =
       model.hedge && hedgeBudget
         ? {
-            settings: model.hedge.afterMs !== undefined ? { afterMs: model.hedge.afterMs } : { percentile: model.hedge.percentile! },
+            settings: model.hedge,
             budget: hedgeBudget,
             recent: new Map(members.map((target) => [target, new RecentLatencies()])),
           }
