@@ -270,13 +270,15 @@ describe('pools of replicas against real upstreams', () => {
         }),
       );
 
-      expect(percentile(hedgedDurations, 99)).toBeLessThan(Math.max(2 * healthy, healthy + 50));
+      // Twice the healthy p99, plus 100 ms for scheduler noise on a shared 2-core machine (healthy p99 is 10-60 ms here).
+      expect(percentile(hedgedDurations, 99)).toBeLessThan(2 * healthy + 100);
       expect(stalledOnB.length).toBeGreaterThan(0);
       for (const request of stalledOnB) {
         // Closed by the hedge's win, long before the 5 s stall would have ended.
         expect(request.closedAt! - request.receivedAt).toBeLessThan(2 * healthy + 1_000);
       }
-      expect(fired).toBeLessThanOrEqual(0.25 * 2 * CALLS + 1);
+      // The budget: 25% of the calls to this model in the 10 s window (warm-up, healthy and stalled phases).
+      expect(fired).toBeLessThanOrEqual(0.25 * 3 * CALLS + 1);
       expect(hedges).toContainEqual(expect.objectContaining({ labels: { model: 'hedged', outcome: 'won' } }));
       expect(percentile(plainDurations, 99)).toBeGreaterThanOrEqual(5_000);
     }, 120_000);
