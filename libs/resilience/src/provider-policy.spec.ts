@@ -224,6 +224,43 @@ describe('ProviderPolicy', () => {
     });
   });
 
+  describe('adaptive concurrency', () => {
+    it('starts the bulkhead at the adaptive limit, reports it, and backs off when the upstream drops a call', async () => {
+      const limits: number[] = [];
+      const sut = policy({ onConcurrencyLimit: (limit) => limits.push(limit) }, settingsWith({ adaptiveConcurrency: true }), {
+        ...LIMITS,
+        maxConcurrency: 100,
+        maxQueue: 10,
+      });
+      expect(sut.bulkhead.capacity).toBe(10);
+      await sut
+        .attempt(
+          failing(() => new BallastError('MODEL_TIMEOUT')),
+          options(),
+        )
+        .catch(() => undefined);
+      expect(sut.bulkhead.capacity).toBe(9);
+      // Our own shedding and client errors say nothing about the upstream's capacity.
+      await sut
+        .attempt(
+          failing(() => new BallastError('MODEL_OVERLOADED', { shed: true })),
+          options(),
+        )
+        .catch(() => undefined);
+      await sut
+        .attempt(
+          failing(() => new BallastError('VALIDATION_FAILED')),
+          options(),
+        )
+        .catch(() => undefined);
+      expect(limits).toEqual([10, 9]);
+    });
+
+    it('keeps the fixed maxConcurrency without it', () => {
+      expect(policy({}, settingsWith(), { ...LIMITS, maxConcurrency: 100 }).bulkhead.capacity).toBe(100);
+    });
+  });
+
   it('exposes its settings', () => {
     const settings = settingsWith({ retries: 4 });
     expect(policy({}, settings).resilience).toBe(settings);
