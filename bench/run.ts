@@ -6,7 +6,7 @@
  * BENCH_QUICK=1 for a short run; BENCH_SKIP_BUILD=1 to use dist/ as it is;
  * BENCH_BALLAST_MAIN=<path to main.js> to measure another build (before/after).
  * BENCH_ONLY=paced,throughput (any of paced, throughput, streaming, vision,
- * memory, faults) runs only those parts: short, targeted figures on a busy machine.
+ * memory, faults, pools) runs only those parts: short, targeted figures on a busy machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { renderTable } from './report/table';
 import { chatLatency } from './scenarios/chat-latency';
 import { faultModels, faults } from './scenarios/faults';
 import { openStreamsMemory } from './scenarios/open-streams';
+import { pools } from './scenarios/pools';
 import { streaming } from './scenarios/streaming';
 import { throughput } from './scenarios/throughput';
 import { ocrLatency, visionThroughput } from './scenarios/vision';
@@ -72,7 +73,7 @@ function mainModels(upstream: Child): string {
   });
 }
 
-const PARTS = ['paced', 'throughput', 'streaming', 'vision', 'memory', 'faults'] as const;
+const PARTS = ['paced', 'throughput', 'streaming', 'vision', 'memory', 'faults', 'pools'] as const;
 
 function partsToRun(env: NodeJS.ProcessEnv = process.env): Set<(typeof PARTS)[number]> {
   const asked = (env.BENCH_ONLY ?? '')
@@ -178,6 +179,10 @@ async function main(): Promise<void> {
     }
   } finally {
     await upstream.stop();
+  }
+  if (parts.has('pools')) {
+    progress('pools: a balanced pool vs a single entry, and p99 with and without hedging');
+    figures.pools = await pools(settings);
   }
   const table = rows(figures);
   const rendered = renderTable(table);

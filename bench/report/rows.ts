@@ -2,6 +2,7 @@
 import type { PacedFigure } from '../scenarios/chat-latency';
 import type { FaultFigure } from '../scenarios/faults';
 import type { OpenStreamsFigure } from '../scenarios/open-streams';
+import type { PoolFigures } from '../scenarios/pools';
 import type { StreamingFigure } from '../scenarios/streaming';
 import type { ThroughputFigure } from '../scenarios/throughput';
 import type { VisionFigure } from '../scenarios/vision';
@@ -26,6 +27,7 @@ export interface Figures {
   openStreams: OpenStreamsFigure[];
   faults: FaultFigure[];
   vision: VisionFigure;
+  pools?: PoolFigures;
 }
 
 const none = '';
@@ -234,6 +236,31 @@ function visionRows(v: VisionFigure): Row[] {
   ];
 }
 
+/** Pools: a balanced pool against a single entry (paced), and p99 with and without hedging while one member stalls. */
+function poolRows(p: PoolFigures): Row[] {
+  const { overhead, hedging } = p;
+  return [
+    {
+      figure: `pool of 2 (latency) p50 / p99 @ ${overhead.rate} rps paced (ms)`,
+      direct: `${fmt(overhead.single.latency.p50)} / ${fmt(overhead.single.latency.p99)} (single entry)`,
+      proxy: '—',
+      ballast: `${fmt(overhead.pool.latency.p50)} / ${fmt(overhead.pool.latency.p99)}`,
+      vsDirect: added(overhead.pool.latency.p99, overhead.single.latency.p99),
+      target: 'no measurable overhead',
+      verdict: none,
+    },
+    {
+      figure: `hedging p99 @ ${hedging.rate} rps: ${hedging.description} (ms)`,
+      direct: `${fmt(hedging.unhedged.latency.p99)} (hedge off)`,
+      proxy: '—',
+      ballast: `${fmt(hedging.hedged.latency.p99)} (hedge on)`,
+      vsDirect: ratio(hedging.hedged.latency.p99, hedging.unhedged.latency.p99),
+      target: 'p99 far below the stall',
+      verdict: verdict(hedging.hedged.latency.p99 < hedging.unhedged.latency.p99 / 2),
+    },
+  ];
+}
+
 /** The rows of the figures measured (BENCH_ONLY runs a part of them). */
 export function rows(figures: Partial<Figures>): Row[] {
   return [
@@ -242,5 +269,6 @@ export function rows(figures: Partial<Figures>): Row[] {
     ...(figures.streaming ? streamingRows(figures.streaming, figures.openStreams ?? []) : []),
     ...(figures.faults ? faultRows(figures.faults) : []),
     ...(figures.vision ? visionRows(figures.vision) : []),
+    ...(figures.pools ? poolRows(figures.pools) : []),
   ];
 }

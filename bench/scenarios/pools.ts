@@ -96,10 +96,11 @@ async function overhead(ballast: Child, settings: BenchSettings): Promise<PoolOv
 }
 
 async function hedging(ballast: Child, stalling: Child, settings: BenchSettings): Promise<HedgingFigure> {
+  // Warm the latency estimates and the adaptive hedge delay on a healthy pool, so the delay is known (20
+  // answers per member) before the stalls begin and the figure measures hedging, not its warm-up.
+  await side(ballast, 'hedged', HEDGE_RATE, settings.warmupMs, HEDGE_TIMEOUT_MS);
   await setUpstreamFault(stalling, { kind: 'sometimes', rate: HEDGE_STALL.rate, fault: { kind: 'latency', ms: HEDGE_STALL.ms } });
   try {
-    // Warm the latency estimates and the adaptive hedge delay before measuring.
-    await side(ballast, 'hedged', HEDGE_RATE, settings.warmupMs, HEDGE_TIMEOUT_MS);
     return {
       description: `one of two members stalls ${HEDGE_STALL.ms} ms on ${HEDGE_STALL.rate * 100}% of its calls`,
       rate: HEDGE_RATE,

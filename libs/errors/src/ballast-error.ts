@@ -26,6 +26,8 @@ export interface BallastErrorOptions {
   /** The internal story: never sent to a client in production. */
   cause?: unknown;
   upstream?: UpstreamDiagnostics;
+  /** Refused by Ballast's own load shedding (a full bulkhead or queue): never a mark against an upstream's breaker. */
+  shed?: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export class BallastError extends Error {
   readonly retryAfterSeconds?: number;
   readonly extensions?: Record<string, unknown>;
   declare readonly upstream?: UpstreamDiagnostics;
+  readonly shed: boolean;
 
   constructor(code: ErrorCode, options: BallastErrorOptions = {}) {
     const detail = options.detail ?? errorDefinition(code).detail;
@@ -52,6 +55,7 @@ export class BallastError extends Error {
     this.extensions = options.extensions;
     // Not enumerable: loggers copy an error's own fields, and the upstream's excerpt is logged once, beside it, by whoever logs the error.
     Object.defineProperty(this, 'upstream', { value: options.upstream, enumerable: false });
+    this.shed = options.shed ?? false;
   }
 
   get status(): number {
@@ -71,6 +75,7 @@ export class BallastError extends Error {
       extensions: this.extensions,
       cause: this.cause,
       upstream: this.upstream,
+      shed: this.shed,
     });
   }
 }

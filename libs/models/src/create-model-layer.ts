@@ -23,7 +23,11 @@ export interface ModelLayerDependencies {
 
 /** The whole model layer, built once: one provider and one policy per configured provider, the router over them. */
 export function createModelLayer(options: ModelLayerOptions, { factories, metrics, logger }: ModelLayerDependencies) {
-  const providers = createProviders(options.models, factories, { ocr: options.ocr, metrics, logger });
+  const providers = createProviders(options.models, factories, {
+    ocr: { ...options.ocr, onShed: () => metrics.ocrQueueShed.inc() },
+    metrics,
+    logger,
+  });
   const policies = createPolicies(options.models, metrics, logger);
   const router = new ModelRouter(options.models, providers, policies, metrics, logger, options.requestTimeoutMs);
   return {

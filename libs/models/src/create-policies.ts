@@ -10,6 +10,7 @@ export function createPolicies(config: ModelsConfig, metrics: BallastMetrics, lo
   const policies = new Map<string, ProviderPolicy>();
   for (const [id, provider] of Object.entries(config.providers)) {
     metrics.breakerState.set({ provider: id }, 0);
+    metrics.bulkheadShed.inc({ provider: id }, 0);
     policies.set(
       id,
       new ProviderPolicy(
@@ -21,6 +22,8 @@ export function createPolicies(config: ModelsConfig, metrics: BallastMetrics, lo
             metrics.retries.inc({ provider: id });
             logger.info({ provider: id, attempt, code: error.code, delay_ms: delayMs }, 'retrying model call');
           },
+          onShed: () => metrics.bulkheadShed.inc({ provider: id }),
+          onConcurrencyLimit: (limit) => metrics.concurrencyLimit.set({ provider: id }, limit),
           onBreakerState: (state) => {
             metrics.breakerState.set({ provider: id }, BREAKER_GAUGE[state]);
             metrics.breakerTransitions.inc({ provider: id, state });

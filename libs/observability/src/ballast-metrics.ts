@@ -173,6 +173,20 @@ export class BallastMetrics {
     registers: [this.registry],
   });
 
+  readonly hedges = new Counter({
+    name: 'ballast_hedges_total',
+    help: 'Hedged requests (a second call to another pool member), by outcome: won (the hedge answered first), lost (the first call did), cancelled (neither answered)',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly concurrencyLimit = new Gauge({
+    name: 'ballast_concurrency_limit',
+    help: 'Adaptive concurrency: the bulkhead limit now, per provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Series that exist from the start, so rate()/increase() see the first occurrence too.
     for (const code of ERROR_CODES) {

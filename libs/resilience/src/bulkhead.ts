@@ -25,6 +25,8 @@ export class Bulkhead {
     readonly queueCapacity: number,
     private readonly maxWaitMs: number,
     private readonly providerId: string,
+    /** Called for every call shed (queue full, or the wait ran out). */
+    private readonly onShed: () => void = () => undefined,
   ) {
     this.limit = capacity;
   }
@@ -115,8 +117,10 @@ export class Bulkhead {
   }
 
   private overloaded(): BallastError {
+    this.onShed();
     return new BallastError('MODEL_OVERLOADED', {
       retryAfterSeconds: 1,
+      shed: true,
       cause: new Error(`bulkhead of provider ${this.providerId} full: ${this.active} running, ${this.queue.length} waiting`),
     });
   }

@@ -9,7 +9,6 @@ const breakerSchema = z
     minCalls: positiveInt.default(DEFAULT_RESILIENCE.breaker.minCalls),
     windowMs: positiveInt.default(DEFAULT_RESILIENCE.breaker.windowMs),
     cooldownMs: positiveInt.default(DEFAULT_RESILIENCE.breaker.cooldownMs),
-    halfOpenProbes: positiveInt.default(DEFAULT_RESILIENCE.breaker.halfOpenProbes),
   })
   .strict();
 
@@ -163,6 +162,8 @@ const modelSchema = z
     resumable: z.boolean().default(false),
     /** A stream that fails after its first chunk goes on at the next `prefill: true` entry. */
     continueOnFailure: z.boolean().default(false),
+    /** A content-policy refusal (CONTENT_REJECTED) falls through to the next step instead of answering the client. */
+    fallbackOnContentRejected: z.boolean().default(false),
   })
   .strict()
   .transform(({ route, ...rest }) => ({

@@ -15,7 +15,10 @@ export const openAiProviderFactory: ProviderFactory = {
 export const localProviderFactory: ProviderFactory = {
   type: 'local',
   create: (id, _config: LocalProviderConfig, dependencies) =>
-    new LocalProvider(id, new OcrWorkerPool({ size: dependencies.ocr.workers, queueSize: dependencies.ocr.queueSize })),
+    new LocalProvider(
+      id,
+      new OcrWorkerPool({ size: dependencies.ocr.workers, queueSize: dependencies.ocr.queueSize, onShed: dependencies.ocr.onShed }),
+    ),
 };
 
 export const BUILT_IN_PROVIDER_FACTORIES: ProviderFactory[] = [openAiProviderFactory, localProviderFactory];

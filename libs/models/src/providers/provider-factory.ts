@@ -5,7 +5,7 @@ import type { ModelProvider } from '../ports/model-provider.port';
 
 /** What a provider may need from the process, beyond its own configuration. */
 export interface ProviderDependencies {
-  ocr: { workers: number; queueSize: number };
+  ocr: { workers: number; queueSize: number; onShed?: () => void };
   metrics: BallastMetrics;
   logger: Logger;
 }

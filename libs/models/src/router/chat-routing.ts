@@ -64,6 +64,8 @@ export class ChatRouting {
       signal: client,
       holdSlot: true,
       attemptTimeoutMs: (policy) => policy.resilience.firstChunkTimeoutMs,
+      // The loser of a hedge that sent its first chunk too late: close its upstream.
+      discard: (late) => (late as { upstream: AbortController }).upstream.abort(new BallastError('CLIENT_CLOSED_REQUEST')),
     });
     const leg: Leg = { target: routed.served, ...routed.value, release: routed.release };
     return {
@@ -145,12 +147,16 @@ export class ChatRouting {
         traceparent: requestContext.current()?.traceparent,
         signal,
       });
+      const signal = AbortSignal.any([client, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]);
+      let slot: { release(): void } | undefined;
       try {
-        const executed = await policy.executeHolding((signal) => openLeg(target, continued, context(signal), this.metrics), {
-          signal: AbortSignal.any([client, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]),
-          deadlineAt,
-          attemptTimeoutMs: policy.resilience.firstChunkTimeoutMs,
+        // One attempt, no retry: a continuation that fails must not hide the original failure behind more waiting.
+        slot = await policy.admit(signal);
+        const leg = await policy.attempt((attemptSignal) => openLeg(target, continued, context(attemptSignal), this.metrics), {
+          signal,
+          timeoutMs: policy.resilience.firstChunkTimeoutMs,
         });
+        const held = slot;
         this.metrics.streamContinuations.inc({ model, outcome: 'continued' });
         this.metrics.fallbacks.inc({ model, from: failed.target.providerId, to: target.providerId });
         requestContext.note({ model: describeTarget(target), fallback: true });
@@ -163,8 +169,9 @@ export class ChatRouting {
           },
           'stream failed after it began; continued on the next prefill entry',
         );
-        return { target, ...executed.value, release: () => executed.slot.release() };
+        return { target, ...leg, release: () => held.release() };
       } catch (error) {
+        slot?.release();
         this.options.logger.warn({ model: describeTarget(target), err: error }, 'continuation refused');
       }
     }

@@ -20,6 +20,10 @@ export class HedgeBudget {
 
   /** Takes one hedge from the budget, or says no. */
   tryAcquire(): boolean {
-    return this.budget.tryAcquire();
+    if (!this.budget.hasRoom()) {
+      return false;
+    }
+    this.budget.spend();
+    return true;
   }
 }
