@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config';
 import { configureApp } from './configure-app';
 import { exitGracefullyOnSignals } from './shutdown';
+import { applyServerLimits } from './server/apply-server-limits';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -24,6 +25,7 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   configureApp(app, config);
+  applyServerLimits(app.getHttpServer(), config.server);
   exitGracefullyOnSignals(app);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();

@@ -21,6 +21,27 @@ export interface AppConfig {
   modelProbeIntervalMs: number;
   modelsFile?: string;
   models: ModelsConfig;
+  limits: RequestLimits;
+  server: ServerSettings;
+}
+
+/** What one request may carry; see the README's per-request memory budget. */
+export interface RequestLimits {
+  jsonMaxDepth: number;
+  jsonMaxItems: number;
+  chatMaxMessages: number;
+  chatMaxContentParts: number;
+  chatMaxTextChars: number;
+  chatMaxImages: number;
+  chatMaxImagePixelsTotal: number;
+  imageDecodeConcurrency: number;
+}
+
+export interface ServerSettings {
+  maxConnections: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  bodyTimeoutMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

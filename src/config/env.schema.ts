@@ -31,6 +31,20 @@ export const envSchema = z.object({
   OCR_WORKERS: int(Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))), 1),
   OCR_QUEUE_SIZE: int(16, 0),
   MODEL_PROBE_INTERVAL_MS: int(30_000, 0),
+  // Per-request limits (issue 12), each checked before the work it would cost.
+  JSON_MAX_DEPTH: int(32, 2),
+  JSON_MAX_ITEMS: int(100_000, 16),
+  CHAT_MAX_MESSAGES: int(2048, 1),
+  CHAT_MAX_CONTENT_PARTS: int(4096, 1),
+  CHAT_MAX_TEXT_CHARS: int(1_000_000, 1),
+  CHAT_MAX_IMAGES: int(16, 0),
+  CHAT_MAX_IMAGE_PIXELS_TOTAL: int(100_000_000, 1),
+  IMAGE_DECODE_CONCURRENCY: int(2, 1),
+  // Sockets: the caps that keep file descriptors for health probes.
+  MAX_CONNECTIONS: int(4096, 16),
+  HEADERS_TIMEOUT_MS: int(20_000, 1000),
+  KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1000),
+  BODY_TIMEOUT_MS: int(120_000, 1000),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;

@@ -65,6 +65,20 @@ export const ERROR_CATALOG = {
     openaiType: 'not_found_error',
     detail: 'No model with this name is configured.',
   },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    retryable: false,
+    openaiType: 'invalid_request_error',
+    detail: 'This route does not accept this method. The Allow header lists the methods it does accept.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request not received in time',
+    retryable: false,
+    openaiType: 'invalid_request_error',
+    detail: 'The request headers or body did not arrive in time. Send the whole request promptly.',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     title: 'Payload too large',

@@ -1,0 +1,41 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Keeps room for new connections (a kubelet's probe among them) when many
+ * are open: past `softLimit` open sockets, each new connection closes the
+ * one idle the longest — connected without a request in progress, i.e.
+ * still sending headers or kept alive between requests. Sockets serving a
+ * request (streams included) are never closed. Node has only the hard
+ * `maxConnections`, which refuses the newcomer, probes included; hence this.
+ */
+export function evictIdleConnections(server: Server, softLimit: number): { open(): number } {
+  // A Set iterates in insertion order: the first entry is the one idle longest.
+  const idle = new Set<Socket>();
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => {
+      open--;
+      idle.delete(socket);
+    });
+    for (const oldest of idle) {
+      if (open <= softLimit) {
+        break;
+      }
+      idle.delete(oldest);
+      oldest.destroy();
+    }
+    idle.add(socket);
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    idle.delete(socket);
+    res.once('close', () => {
+      if (!socket.destroyed) {
+        idle.add(socket);
+      }
+    });
+  });
+  return { open: () => open };
+}
