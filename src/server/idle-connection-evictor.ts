@@ -12,18 +12,24 @@ import type { Socket } from 'node:net';
 export function evictIdleConnections(server: Server, softLimit: number): { open(): number } {
   // A Set iterates in insertion order: the first entry is the one idle longest.
   const idle = new Set<Socket>();
+  const counted = new WeakSet<Socket>();
   let open = 0;
+  // Counted off at once when evicted: its 'close' comes later, and the next newcomer must not evict again for it.
+  const forget = (socket: Socket) => {
+    if (counted.delete(socket)) {
+      open--;
+    }
+    idle.delete(socket);
+  };
   server.on('connection', (socket: Socket) => {
     open++;
-    socket.once('close', () => {
-      open--;
-      idle.delete(socket);
-    });
+    counted.add(socket);
+    socket.once('close', () => forget(socket));
     for (const oldest of idle) {
       if (open <= softLimit) {
         break;
       }
-      idle.delete(oldest);
+      forget(oldest);
       oldest.destroy();
     }
     idle.add(socket);
