@@ -3,7 +3,7 @@ import { BallastError } from '@ballast/errors';
 export interface JsonShapeLimits {
   /** Deepest nesting of arrays and objects. */
   maxDepth: number;
-  /** Array items and object members, counted over the whole body. */
+  /** Values (array items, object members, the containers themselves), counted over the whole body. */
   maxItems: number;
 }
 
@@ -14,6 +14,12 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_OBJECT = 0x7d;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
+
+function tooManyValues(maxItems: number): BallastError {
+  return new BallastError('VALIDATION_FAILED', {
+    detail: `The JSON body holds more than ${maxItems} values (array items and object members together).`,
+  });
+}
 
 /**
  * Refuses a JSON body nested too deep or holding too many values, from its
@@ -41,6 +47,9 @@ export function assertJsonShape(bytes: Uint8Array, limits: JsonShapeLimits): voi
     if (byte === QUOTE) {
       inString = true;
     } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+      if (++items > limits.maxItems) {
+        throw tooManyValues(limits.maxItems);
+      }
       if (++depth > limits.maxDepth) {
         throw new BallastError('VALIDATION_FAILED', {
           detail: `The JSON body is nested more than ${limits.maxDepth} levels deep.`,
@@ -49,9 +58,7 @@ export function assertJsonShape(bytes: Uint8Array, limits: JsonShapeLimits): voi
     } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
       depth--;
     } else if (byte === COMMA && ++items > limits.maxItems) {
-      throw new BallastError('VALIDATION_FAILED', {
-        detail: `The JSON body holds more than ${limits.maxItems} values (array items and object members together).`,
-      });
+      throw tooManyValues(limits.maxItems);
     }
   }
 }
