@@ -21,6 +21,8 @@ describe('assertJsonShape', () => {
   });
 
   it('scans 10,000-deep nesting without recursion', () => {
-    expect(() => assertJsonShape(Buffer.from('['.repeat(10_000) + ']'.repeat(10_000)), { maxDepth: 20_000, maxItems: 20_000 })).not.toThrow();
+    expect(() =>
+      assertJsonShape(Buffer.from('['.repeat(10_000) + ']'.repeat(10_000)), { maxDepth: 20_000, maxItems: 20_000 }),
+    ).not.toThrow();
   });
 });
