@@ -1,4 +1,4 @@
-import { classifyError } from '@ballast/errors';
+import { BallastError, classifyError } from '@ballast/errors';
 import { BallastMetrics, ROOT_LOGGER, requestLifecycle } from '@ballast/observability';
 import express, { RequestHandler } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -73,6 +73,10 @@ function translatingErrors(parser: RequestHandler): RequestHandler {
       }
       if (typeof error === 'object' && error !== null && 'body' in error) {
         delete (error as { body?: unknown }).body;
+      }
+      if (/^Z_/.test(String((error as { code?: unknown }).code))) {
+        next(new BallastError('VALIDATION_FAILED', { detail: 'The request body is not valid for its Content-Encoding.', cause: error }));
+        return;
       }
       next(classifyError(error));
     });

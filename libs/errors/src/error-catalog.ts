@@ -28,7 +28,7 @@ export const ERROR_CATALOG = {
     title: 'Request is not valid',
     retryable: false,
     openaiType: 'invalid_request_error',
-    detail: 'The request is not valid. See errors[] for each field to fix.',
+    detail: 'The request is not valid. Check it against the API reference at /docs.',
   },
   CONTEXT_LENGTH_EXCEEDED: {
     status: 400,
