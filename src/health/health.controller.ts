@@ -29,8 +29,9 @@ export class HealthController {
   /** This replica should get traffic. Model health is reported, never decisive. */
   @Get('ready')
   @ApiOperation({
-    summary: 'Readiness: start-up done, not shutting down, Redis reachable when configured',
-    description: '`details.models` reports each public model (up / degraded / down) as information; it never fails this probe.',
+    summary: 'Readiness: start-up done, not shutting down',
+    description:
+      '`details.models` reports each public model (up / degraded / down) and `details.redis.state` Redis (up / down), as information; neither ever fails this probe.',
   })
   @HealthCheck()
   ready() {

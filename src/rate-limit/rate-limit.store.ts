@@ -57,7 +57,8 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
     }
     this.initialised = true;
     if (this.redis) {
-      this.readiness.register('redis', () => this.redisFact());
+      // Information only: a Redis outage must not take every replica out of the Service at once (limits fail open).
+      this.readiness.register('redis', () => this.redisFact(), { informational: true });
     }
   }
 
