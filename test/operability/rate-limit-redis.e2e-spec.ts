@@ -68,7 +68,11 @@ describe('rate limits shared through Redis', () => {
     expect((await request(a.server).get('/metrics')).text).toMatch(/^ballast_rate_limit_store_errors_total [2-9]$/m);
     const ready = await readiness(a.server, 'down');
     expect(ready.status).toBe(200);
-    expect(ready.body.details.redis).toMatchObject({ status: 'up', state: 'down', message: expect.stringContaining('Redis is unreachable') });
+    expect(ready.body.details.redis).toMatchObject({
+      status: 'up',
+      state: 'down',
+      message: expect.stringContaining('Redis is unreachable'),
+    });
     expect(ready.text).not.toContain(String(redis.port));
     expect(a.logs.lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/fail(ing)? open/) }));
   });
