@@ -1,12 +1,13 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { BallastMetrics, ROOT_LOGGER } from '@ballast/observability';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
 import { ReadinessFact, ReadinessRegistry } from '../health';
+import { FixedWindowMemoryStore } from './fixed-window.memory-store';
 import { createRedisClient } from './redis-client';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -26,7 +27,7 @@ export interface RateLimitRecord extends ThrottlerStorageRecord {
 export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly redis?: Redis;
   private readonly backend: ThrottlerStorage;
-  private readonly memory?: ThrottlerStorageService;
+  private readonly memory?: FixedWindowMemoryStore;
   private failingOpen = false;
   private initialised = false;
   private closed = false;
@@ -41,7 +42,7 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
       this.redis = createRedisClient(config.redisUrl, logger);
       this.backend = new ThrottlerStorageRedisService(this.redis);
     } else {
-      this.memory = new ThrottlerStorageService();
+      this.memory = new FixedWindowMemoryStore();
       this.backend = this.memory;
     }
   }
@@ -103,6 +104,6 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
     }
     this.closed = true;
     this.redis?.disconnect(false);
-    this.memory?.onApplicationShutdown();
+    this.memory?.close();
   }
 }

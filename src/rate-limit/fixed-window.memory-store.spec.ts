@@ -1,0 +1,52 @@
+import { FixedWindowMemoryStore } from './fixed-window.memory-store';
+
+describe('FixedWindowMemoryStore', () => {
+  let now = 1_000_000;
+  let sut: FixedWindowMemoryStore;
+  beforeEach(() => {
+    now = 1_000_000;
+    sut = new FixedWindowMemoryStore(() => now);
+  });
+  afterEach(() => sut.close());
+
+  it('counts hits in a window, blocks past the limit, and opens a fresh window after it', async () => {
+    expect(await sut.increment('k', 60_000, 2, 60_000, 'api')).toEqual({
+      totalHits: 1,
+      timeToExpire: 60,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
+    now += 10_000;
+    expect(await sut.increment('k', 60_000, 2, 60_000, 'api')).toMatchObject({ totalHits: 2, timeToExpire: 50, isBlocked: false });
+    expect(await sut.increment('k', 60_000, 2, 60_000, 'api')).toMatchObject({ totalHits: 3, isBlocked: true, timeToBlockExpire: 60 });
+    now += 61_000;
+    expect(await sut.increment('k', 60_000, 2, 60_000, 'api')).toEqual({
+      totalHits: 1,
+      timeToExpire: 60,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
+  });
+
+  it('keeps keys apart', async () => {
+    await sut.increment('a', 60_000, 1, 60_000, 'api');
+    expect((await sut.increment('b', 60_000, 1, 60_000, 'api')).isBlocked).toBe(false);
+  });
+
+  it('counts 200,000 hits in one window in constant time per hit, and still blocks past the limit', async () => {
+    let last;
+    const started = performance.now();
+    for (let i = 0; i < 200_000; i++) {
+      last = await sut.increment('k', 60_000, 199_999, 60_000, 'api');
+    }
+    expect(last).toMatchObject({ totalHits: 200_000, isBlocked: true });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('drops ended windows when it sweeps', async () => {
+    await sut.increment('k', 1000, 5, 1000, 'api');
+    now += 1001;
+    sut.sweep();
+    expect(sut.size).toBe(0);
+  });
+});
