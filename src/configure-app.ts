@@ -36,7 +36,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(translatingErrors(express.urlencoded({ limit: '1mb', extended: false })));
   app.useGlobalPipes(createValidationPipe(config.limits));
   answerUnparseableRequests(app.getHttpServer(), app.get<Logger>(ROOT_LOGGER));
-  setupDocs(app);
+  setupDocs(app, config.docsEnabled);
   // Signals are handled by exitGracefullyOnSignals (main.ts): drain first, then close the modules.
 }
 

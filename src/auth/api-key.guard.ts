@@ -1,16 +1,23 @@
 import { BallastError } from '@ballast/errors';
+import { BallastMetrics } from '@ballast/observability';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiKeyVerifier, presentedKeys } from './api-key.verifier';
+import { AuthFailureLimiter } from './auth-failure.limiter';
 import { isApiRequest, setApiClient } from './api-scope';
 
 /**
  * With API_KEYS set, every /v1 route needs a valid key. The 401 says how to
- * authenticate and nothing about the key that was sent.
+ * authenticate and nothing about the key that was sent. A client IP that
+ * fails too often is refused with 429 before its keys are even looked at.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly verifier: ApiKeyVerifier) {}
+  constructor(
+    private readonly verifier: ApiKeyVerifier,
+    private readonly failures: AuthFailureLimiter,
+    private readonly metrics: BallastMetrics,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http' || !this.verifier.enabled) {
@@ -20,10 +27,20 @@ export class ApiKeyGuard implements CanActivate {
     if (!isApiRequest(req)) {
       return true;
     }
+    const ip = req.ip ?? 'unknown';
+    const retryAfterSeconds = this.failures.retryAfterSeconds(ip);
+    if (retryAfterSeconds > 0) {
+      this.metrics.rateLimited.inc();
+      throw new BallastError('RATE_LIMITED', {
+        detail: 'Too many failed authentications from this address. Wait for Retry-After seconds, then try again.',
+        retryAfterSeconds,
+      });
+    }
     const clientId = presentedKeys(req.headers)
       .map((key) => this.verifier.verify(key))
       .find((id) => id !== undefined);
     if (!clientId) {
+      this.failures.recordFailure(ip);
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="ballast"');
       throw new BallastError('UNAUTHENTICATED');
     }

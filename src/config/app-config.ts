@@ -23,6 +23,11 @@ export interface AppConfig {
   models: ModelsConfig;
   limits: RequestLimits;
   server: ServerSettings;
+  /** Failed authentications per client IP per minute before it is refused with 429. */
+  authFailuresPerMinute: number;
+  /** Keys the HMAC that names an API key in rate-limit counters; see ApiKeyVerifier. */
+  rateLimitKeySecret?: string;
+  docsEnabled: boolean;
 }
 
 /** What one request may carry; see the README's per-request memory budget. */

@@ -45,6 +45,13 @@ export const envSchema = z.object({
   HEADERS_TIMEOUT_MS: int(20_000, 1000),
   KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1000),
   BODY_TIMEOUT_MS: int(120_000, 1000),
+  // Abuse of the edge (issue 12 item 10).
+  AUTH_FAILURES_PER_MINUTE: int(20, 1),
+  RATE_LIMIT_KEY_SECRET: optionalText,
+  DOCS: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default('true')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes'),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;

@@ -59,6 +59,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       chatMaxImagePixelsTotal: e.CHAT_MAX_IMAGE_PIXELS_TOTAL,
       imageDecodeConcurrency: e.IMAGE_DECODE_CONCURRENCY,
     },
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    rateLimitKeySecret: e.RATE_LIMIT_KEY_SECRET,
+    docsEnabled: e.DOCS,
     server: {
       maxConnections: e.MAX_CONNECTIONS,
       headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
