@@ -4,6 +4,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config';
+import { ApiProblemResponses, IMAGE_PROBLEMS, MODEL_CALL_PROBLEMS } from '../docs';
 import type { AppConfig } from '../config';
 import { ShutdownCoordinator } from '../shutdown';
 import { ChatService } from './chat.service';
@@ -28,6 +29,7 @@ export class ChatController {
   @ApiOperation({ summary: 'OpenAI Chat Completions; `stream: true` answers with server-sent events' })
   @ApiBody({ type: ChatCompletionRequestDto })
   @ApiOkResponse({ description: 'An OpenAI chat.completion, or text/event-stream of chat.completion.chunk events' })
+  @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS)
   async create(@Body() dto: ChatCompletionRequestDto, @Res() res: Response): Promise<void> {
     if (!dto.stream) {
       const routed = await this.chat.complete(dto);

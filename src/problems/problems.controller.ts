@@ -1,6 +1,7 @@
 import { BallastError, ERROR_CATALOG, codeFromSlug, problemType } from '@ballast/errors';
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from '../docs';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -13,6 +14,7 @@ export class ProblemsController {
   @Get(':slug')
   @ApiOperation({ summary: 'A short human page for a problem type (the `type` of every error body)' })
   @ApiOkResponse({ description: 'text/html' })
+  @ApiProblemResponses('NOT_FOUND')
   @Header('Content-Type', 'text/html; charset=utf-8')
   describe(@Param('slug') slug: string): string {
     const code = codeFromSlug(slug);
