@@ -19,6 +19,7 @@ import { openStreamsMemory } from './scenarios/open-streams';
 import { streaming } from './scenarios/streaming';
 import { throughput } from './scenarios/throughput';
 import { ocrLatency, visionThroughput } from './scenarios/vision';
+import { WORST_CASE_CONCURRENCY, worstCaseMemory } from './scenarios/worst-case-memory';
 import { Child, killAllChildren, LOG_DIR, REPO_ROOT, startBallast, startBareProxy, startUpstream } from './support/children';
 import { freePort } from './support/free-port';
 import { benchSettings } from './support/settings';
@@ -114,6 +115,13 @@ async function main(): Promise<void> {
       } finally {
         await middle.stop();
       }
+    }
+    progress(`RSS under ${WORST_CASE_CONCURRENCY} concurrent worst-case-but-valid chat requests`);
+    const worstCase = await startBallast('ballast-worst-case', mainModels(upstream));
+    try {
+      figures.worstCase = await worstCaseMemory(worstCase);
+    } finally {
+      await worstCase.stop();
     }
     progress(`faults (REQUEST_TIMEOUT_MS=${FAULT_DEADLINE_MS})`);
     const deadPort = await freePort();

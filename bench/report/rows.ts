@@ -5,6 +5,7 @@ import type { OpenStreamsFigure } from '../scenarios/open-streams';
 import type { StreamingFigure } from '../scenarios/streaming';
 import type { ThroughputFigure } from '../scenarios/throughput';
 import type { VisionFigure } from '../scenarios/vision';
+import type { WorstCaseFigure } from '../scenarios/worst-case-memory';
 import type { TargetName } from '../support/targets';
 import { added, fmt, ratio, Row, verdict } from './table';
 
@@ -23,6 +24,7 @@ export interface Figures {
   openStreams: OpenStreamsFigure[];
   faults: FaultFigure[];
   vision: VisionFigure;
+  worstCase: WorstCaseFigure;
 }
 
 const none = '';
@@ -186,6 +188,20 @@ function visionRows(v: VisionFigure): Row[] {
   ];
 }
 
+function worstCaseRows(w: WorstCaseFigure): Row[] {
+  return [
+    {
+      figure: `RSS under ${w.concurrent} concurrent worst-case valid chats (16 images, 96 MP in all; MB before / peak / after; ${w.ok} ok in ${fmt(w.seconds, '', 0)} s)`,
+      direct: '—',
+      proxy: '—',
+      ballast: `${fmt(w.baselineMb, '', 0)} / ${fmt(w.peakMb, '', 0)} / ${fmt(w.settledMb, '', 0)}`,
+      vsDirect: none,
+      target: none,
+      verdict: none,
+    },
+  ];
+}
+
 export function rows(figures: Figures): Row[] {
   return [
     ...figures.paced.flatMap(pacedRows),
@@ -193,5 +209,6 @@ export function rows(figures: Figures): Row[] {
     ...streamingRows(figures.streaming, figures.openStreams),
     ...faultRows(figures.faults),
     ...visionRows(figures.vision),
+    ...worstCaseRows(figures.worstCase),
   ];
 }
