@@ -8,6 +8,7 @@ import { AppConfig } from './config';
 import { setupDocs } from './docs';
 import { answerUnparseableRequests } from './problems/client-error.handler';
 import { assertJsonShape, JsonShapeLimits } from './problems/json-shape';
+import { KnownRoutes } from './problems/known-routes';
 import { requireHost } from './problems/require-host.middleware';
 import { createValidationPipe } from './problems/validation.pipe';
 import { ShutdownCoordinator } from './shutdown';
@@ -30,7 +31,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(requestLifecycle(app.get<Logger>(ROOT_LOGGER), app.get(BallastMetrics)));
   app.use(requireHost());
   // Counts in-flight requests, and refuses new ones with SHUTTING_DOWN while draining.
-  app.use(app.get(ShutdownCoordinator).middleware());
+  const routes = app.get(KnownRoutes);
+  app.use(app.get(ShutdownCoordinator).middleware((req) => routes.policyFor(req.method, req.path)?.openWhileDraining === true));
   const shape: JsonShapeLimits = { maxDepth: config.limits.jsonMaxDepth, maxItems: config.limits.jsonMaxItems };
   app.use(translatingErrors(express.json({ limit: jsonBodyLimit(config), verify: (_req, _res, bytes) => checkShape(bytes, shape) })));
   app.use(translatingErrors(express.urlencoded({ limit: '1mb', extended: false })));

@@ -4,10 +4,11 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiKeyVerifier, presentedKeys } from './api-key.verifier';
 import { AuthFailureLimiter } from './auth-failure.limiter';
-import { isApiRequest, setApiClient } from './api-scope';
+import { setApiClient } from './api-scope';
+import { routePolicy } from './route-policy';
 
 /**
- * With API_KEYS set, every /v1 route needs a valid key. The 401 says how to
+ * With API_KEYS set, every route not declared `@PublicRoute()` needs a valid key. The 401 says how to
  * authenticate and nothing about the key that was sent. A client IP that
  * fails too often is refused with 429 before its keys are even looked at.
  */
@@ -23,10 +24,10 @@ export class ApiKeyGuard implements CanActivate {
     if (context.getType() !== 'http' || !this.verifier.enabled) {
       return true;
     }
-    const req = context.switchToHttp().getRequest<Request>();
-    if (!isApiRequest(req)) {
+    if (routePolicy(context).public) {
       return true;
     }
+    const req = context.switchToHttp().getRequest<Request>();
     const ip = req.ip ?? 'unknown';
     const retryAfterSeconds = this.failures.retryAfterSeconds(ip);
     if (retryAfterSeconds > 0) {

@@ -1,6 +1,7 @@
 import { Controller, Get, UseFilters } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { OpenWhileDraining, PublicRoute } from '../auth';
 import { HealthCheckFilter } from './health-check.filter';
 import { LivenessIndicator } from './liveness.indicator';
 import { ModelHealthReader, ModelHealthView } from './model-health.reader';
@@ -8,6 +9,8 @@ import { ReadinessIndicators } from './readiness.indicators';
 import { ModelsHealthDto } from './models-health.dto';
 
 @ApiTags('health')
+@PublicRoute()
+@OpenWhileDraining()
 @UseFilters(HealthCheckFilter)
 @Controller('health')
 export class HealthController {

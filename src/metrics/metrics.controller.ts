@@ -2,9 +2,12 @@ import { BallastMetrics } from '@ballast/observability';
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
+import { OpenWhileDraining, PublicRoute } from '../auth';
 
 /** Prometheus scrape target: every Ballast series plus the default process metrics. */
 @ApiTags('operations')
+@PublicRoute()
+@OpenWhileDraining()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: BallastMetrics) {}

@@ -1,11 +1,14 @@
 import { Injectable, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { policyOf, RoutePolicy } from '../auth';
 
 interface KnownRoute {
   /** Path segments; `null` stands for a `:param`. */
   segments: Array<string | null>;
   methods: Set<string>;
+  /** By method, as declared on the handler (see RoutePolicy). */
+  policies: Map<string, RoutePolicy>;
 }
 
 function joinPaths(...parts: Array<string | string[] | undefined>): string {
@@ -18,9 +21,10 @@ function segmentsOf(path: string): string[] {
 }
 
 /**
- * The controllers' routes with their methods, read once from Nest's route
- * metadata, so that a known path asked with the wrong method is answered
- * 405 with `Allow` rather than 404.
+ * The controllers' routes with their methods and policies, read once from
+ * Nest's route metadata: a known path asked with the wrong method is
+ * answered 405 with `Allow` rather than 404, and what runs before routing
+ * (the drain gate) can still read a route's declared policy.
  */
 @Injectable()
 export class KnownRoutes implements OnApplicationBootstrap {
@@ -47,10 +51,15 @@ export class KnownRoutes implements OnApplicationBootstrap {
           continue;
         }
         const full = joinPaths(base, path);
-        const route = byPath.get(full) ?? { segments: segmentsOf(full).map((s) => (s.startsWith(':') ? null : s)), methods: new Set() };
-        route.methods.add(RequestMethod[method]);
-        if (RequestMethod[method] === 'GET') {
-          route.methods.add('HEAD');
+        const route = byPath.get(full) ?? {
+          segments: segmentsOf(full).map((s) => (s.startsWith(':') ? null : s)),
+          methods: new Set<string>(),
+          policies: new Map<string, RoutePolicy>(),
+        };
+        const policy = policyOf(type, handler);
+        for (const verb of RequestMethod[method] === 'GET' ? ['GET', 'HEAD'] : [RequestMethod[method]]) {
+          route.methods.add(verb);
+          route.policies.set(verb, policy);
         }
         byPath.set(full, route);
       }
@@ -58,15 +67,26 @@ export class KnownRoutes implements OnApplicationBootstrap {
     this.routes.push(...byPath.values());
   }
 
+  private matching(path: string): KnownRoute[] {
+    const asked = segmentsOf(path);
+    return this.routes.filter(
+      (route) => route.segments.length === asked.length && route.segments.every((segment, i) => segment === null || segment === asked[i]),
+    );
+  }
+
   /** The methods a path accepts, or an empty list when no route has this path. */
   allowedMethods(path: string): string[] {
-    const asked = segmentsOf(path);
-    const methods = new Set<string>();
-    for (const route of this.routes) {
-      if (route.segments.length === asked.length && route.segments.every((segment, i) => segment === null || segment === asked[i])) {
-        route.methods.forEach((method) => methods.add(method));
+    return [...new Set(this.matching(path).flatMap((route) => [...route.methods]))].sort();
+  }
+
+  /** The declared policy of the route a request will reach, or undefined when none matches. */
+  policyFor(method: string, path: string): RoutePolicy | undefined {
+    for (const route of this.matching(path)) {
+      const policy = route.policies.get(method.toUpperCase());
+      if (policy) {
+        return policy;
       }
     }
-    return [...methods].sort();
+    return undefined;
   }
 }

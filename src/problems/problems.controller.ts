@@ -1,6 +1,7 @@
 import { BallastError, ERROR_CATALOG, codeFromSlug, problemType } from '@ballast/errors';
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PublicRoute } from '../auth';
 import { ApiProblemResponses } from '../docs';
 
 function escapeHtml(text: string): string {
@@ -9,6 +10,7 @@ function escapeHtml(text: string): string {
 
 /** `type` URIs of problems resolve to a short page for humans. */
 @ApiTags('problems')
+@PublicRoute()
 @Controller('problems')
 export class ProblemsController {
   @Get(':slug')
