@@ -64,7 +64,11 @@ export class VitalsMonitor {
     this.vitals.peakFds = Math.max(this.vitals.peakFds, this.target.openFds());
   }
 
-  async stop(): Promise<Vitals> {
+  /** Stops once at least `minProbes` probes have answered (a fast case still gets probed after it). */
+  async stop(minProbes = 3): Promise<Vitals> {
+    while (this.vitals.probes < minProbes) {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // probes are counted as they finish
+    }
     this.running = false;
     clearInterval(this.sampler);
     await this.prober;
