@@ -37,11 +37,13 @@ export class ApiKeyGuard implements CanActivate {
         retryAfterSeconds,
       });
     }
-    const clientId = presentedKeys(req.headers)
-      .map((key) => this.verifier.verify(key))
-      .find((id) => id !== undefined);
+    const presented = presentedKeys(req.headers);
+    const clientId = presented.map((key) => this.verifier.verify(key)).find((id) => id !== undefined);
     if (!clientId) {
-      this.failures.recordFailure(ip);
+      // Only a wrong key is a guess; a request with none (a misconfigured client) must not lock out its neighbours.
+      if (presented.length > 0) {
+        this.failures.recordFailure(ip);
+      }
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="ballast"');
       throw new BallastError('UNAUTHENTICATED');
     }
