@@ -6,7 +6,7 @@
  * BENCH_QUICK=1 for a short run; BENCH_SKIP_BUILD=1 to use dist/ as it is;
  * BENCH_BALLAST_MAIN=<path to main.js> to measure another build (before/after).
  * BENCH_ONLY=paced,throughput (any of paced, throughput, streaming, vision,
- * memory, faults, pools) runs only those parts: short, targeted figures on a busy machine.
+ * memory, faults, worst-case, pools) runs only those parts: short, targeted figures on a busy machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,7 @@ import {
   startFrameworkFloor,
   startUpstream,
 } from './support/children';
+import { WORST_CASE_CONCURRENCY, worstCaseMemory } from './scenarios/worst-case-memory';
 import { freePort } from './support/free-port';
 import { benchSettings } from './support/settings';
 import { Target } from './support/targets';
@@ -73,7 +74,7 @@ function mainModels(upstream: Child): string {
   });
 }
 
-const PARTS = ['paced', 'throughput', 'streaming', 'vision', 'memory', 'faults', 'pools'] as const;
+const PARTS = ['paced', 'throughput', 'streaming', 'vision', 'memory', 'faults', 'worst-case', 'pools'] as const;
 
 function partsToRun(env: NodeJS.ProcessEnv = process.env): Set<(typeof PARTS)[number]> {
   const asked = (env.BENCH_ONLY ?? '')
@@ -163,6 +164,15 @@ async function main(): Promise<void> {
         } finally {
           await middle.stop();
         }
+      }
+    }
+    if (parts.has('worst-case')) {
+      progress(`RSS under ${WORST_CASE_CONCURRENCY} concurrent worst-case-but-valid chat requests`);
+      const worstCase = await startBallast('ballast-worst-case', mainModels(upstream));
+      try {
+        figures.worstCase = await worstCaseMemory(worstCase);
+      } finally {
+        await worstCase.stop();
       }
     }
     if (parts.has('faults')) {

@@ -8,6 +8,7 @@ import { runAsClusterPrimary, shutdownSignals } from './cluster';
 import { ConfigError, loadConfig } from './config';
 import { configureApp } from './configure-app';
 import { exitGracefullyOnSignals } from './shutdown';
+import { applyServerLimits } from './server/apply-server-limits';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -28,6 +29,7 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   configureApp(app, config);
+  applyServerLimits(app.getHttpServer(), config.server);
   exitGracefullyOnSignals(app, shutdownSignals());
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();

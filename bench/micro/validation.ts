@@ -10,6 +10,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate, validateSync } from 'class-validator';
 import { z } from 'zod';
 import { ChatCompletionRequestDto } from '../../src/chat/dto/chat-completion-request.dto';
+import { loadConfig } from '../../src/config/load-config';
 import { createValidationPipe } from '../../src/problems/validation.pipe';
 
 const body = () => ({ model: 'chat', messages: [{ role: 'user', content: 'Say hello.' }] });
@@ -39,7 +40,8 @@ class LeanPipe extends ValidationPipe {
   protected override closeArrayGaps(): void {}
 }
 const leanPipe = new LeanPipe({ transform: true, validationError: { target: false, value: false } });
-const createdPipe = createValidationPipe();
+// The default limits, as a server started with no settings has them.
+const createdPipe = createValidationPipe(loadConfig({}).limits);
 // A rough zod mirror of the rules this body meets (not every rule of the DTO): the order of magnitude of a compiled schema.
 const message = z
   .object({ role: z.enum(['system', 'user', 'assistant', 'tool', 'developer']), content: z.string().max(1_000_000) })

@@ -7,6 +7,7 @@ import type { StreamingFigure } from '../scenarios/streaming';
 import type { ThroughputFigure } from '../scenarios/throughput';
 import type { VisionFigure } from '../scenarios/vision';
 import type { LatencySummary } from '../support/stats';
+import type { WorstCaseFigure } from '../scenarios/worst-case-memory';
 import type { TargetName } from '../support/targets';
 import { added, fmt, ratio, Row, verdict } from './table';
 
@@ -28,6 +29,7 @@ export interface Figures {
   faults: FaultFigure[];
   vision: VisionFigure;
   pools?: PoolFigures;
+  worstCase?: WorstCaseFigure;
 }
 
 const none = '';
@@ -261,6 +263,20 @@ function poolRows(p: PoolFigures): Row[] {
   ];
 }
 
+function worstCaseRows(w: WorstCaseFigure): Row[] {
+  return [
+    {
+      figure: `RSS under ${w.concurrent} concurrent worst-case valid chats (16 images, 96 MP in all; MB before / peak / after; ${w.ok} ok in ${fmt(w.seconds, '', 0)} s)`,
+      direct: '—',
+      proxy: '—',
+      ballast: `${fmt(w.baselineMb, '', 0)} / ${fmt(w.peakMb, '', 0)} / ${fmt(w.settledMb, '', 0)}`,
+      vsDirect: none,
+      target: none,
+      verdict: none,
+    },
+  ];
+}
+
 /** The rows of the figures measured (BENCH_ONLY runs a part of them). */
 export function rows(figures: Partial<Figures>): Row[] {
   return [
@@ -270,5 +286,6 @@ export function rows(figures: Partial<Figures>): Row[] {
     ...(figures.faults ? faultRows(figures.faults) : []),
     ...(figures.vision ? visionRows(figures.vision) : []),
     ...(figures.pools ? poolRows(figures.pools) : []),
+    ...(figures.worstCase ? worstCaseRows(figures.worstCase) : []),
   ];
 }

@@ -6,8 +6,8 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { apiClientOf } from '../auth/api-scope';
 import { APP_CONFIG } from '../config';
+import { ApiProblemResponses, IMAGE_PROBLEMS, MODEL_CALL_PROBLEMS } from '../docs';
 import type { AppConfig } from '../config';
-import { ApiProblemResponses } from '../docs';
 import { ShutdownCoordinator } from '../shutdown';
 import { ChatService } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
@@ -46,7 +46,7 @@ export class ChatController {
     description: 'With `stream: true`: resume that stream after this event instead of generating',
   })
   @ApiOkResponse({ description: 'An OpenAI chat.completion, or text/event-stream of chat.completion.chunk events' })
-  @ApiProblemResponses('STREAM_NOT_FOUND')
+  @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS, 'STREAM_NOT_FOUND')
   async create(
     @Body() dto: ChatCompletionRequestDto,
     @Req() req: Request,

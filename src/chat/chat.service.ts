@@ -32,11 +32,11 @@ export class ChatService {
   private async prepare(dto: ChatCompletionRequestDto): Promise<ChatRequest> {
     assertFitsContext(this.router.route(dto.model), dto.messages, dto.max_completion_tokens ?? dto.max_tokens);
     const { model: _model, stream: _stream, ...passthrough } = dto;
-    const messages = await prepareImages(
-      dto.messages as unknown as Array<Record<string, unknown>>,
-      this.images,
-      this.config.maxUploadBytes,
-    );
+    const messages = await prepareImages(dto.messages as unknown as Array<Record<string, unknown>>, this.images, {
+      maxBytes: this.config.maxUploadBytes,
+      maxImages: this.config.limits.chatMaxImages,
+      maxPixelsTotal: this.config.limits.chatMaxImagePixelsTotal,
+    });
     return { ...passthrough, messages } as unknown as ChatRequest;
   }
 }

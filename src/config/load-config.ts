@@ -57,5 +57,24 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     },
     modelsFile: e.MODELS_FILE,
     models,
+    limits: {
+      jsonMaxDepth: e.JSON_MAX_DEPTH,
+      jsonMaxItems: e.JSON_MAX_ITEMS,
+      chatMaxMessages: e.CHAT_MAX_MESSAGES,
+      chatMaxContentParts: e.CHAT_MAX_CONTENT_PARTS,
+      chatMaxTextChars: e.CHAT_MAX_TEXT_CHARS,
+      chatMaxImages: e.CHAT_MAX_IMAGES,
+      chatMaxImagePixelsTotal: e.CHAT_MAX_IMAGE_PIXELS_TOTAL,
+      imageDecodeConcurrency: e.IMAGE_DECODE_CONCURRENCY,
+    },
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    rateLimitKeySecret: e.RATE_LIMIT_KEY_SECRET,
+    docsEnabled: e.DOCS,
+    server: {
+      maxConnections: e.MAX_CONNECTIONS,
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      bodyTimeoutMs: e.BODY_TIMEOUT_MS,
+    },
   };
 }

@@ -2,9 +2,12 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 import { MetricsSource } from './metrics.source';
+import { OpenWhileDraining, PublicRoute } from '../auth';
 
 /** Prometheus scrape target: every Ballast series plus the default process metrics (of every worker, with WORKERS > 1). */
 @ApiTags('operations')
+@PublicRoute()
+@OpenWhileDraining()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly source: MetricsSource) {}

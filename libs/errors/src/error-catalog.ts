@@ -43,7 +43,7 @@ export const ERROR_CATALOG = {
     title: 'Request is not valid',
     retryable: false,
     openaiType: 'invalid_request_error',
-    detail: 'The request is not valid. See errors[] for each field to fix.',
+    detail: 'The request is not valid. Check it against the API reference at /docs.',
   },
   CONTEXT_LENGTH_EXCEEDED: {
     status: 400,
@@ -87,6 +87,20 @@ export const ERROR_CATALOG = {
     retryable: false,
     openaiType: 'not_found_error',
     detail: 'There is no resumable stream with this id for this API key, or it has expired. Send the request again without Last-Event-ID.',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    retryable: false,
+    openaiType: 'invalid_request_error',
+    detail: 'This route does not accept this method. The Allow header lists the methods it does accept.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request not received in time',
+    retryable: false,
+    openaiType: 'invalid_request_error',
+    detail: 'The request headers or body did not arrive in time. Send the whole request promptly.',
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,

@@ -13,5 +13,5 @@ export type { AttemptFailureRule, ErrorCode, ErrorDefinition, OpenAiErrorType } 
 export { BallastError, isBallastError } from './ballast-error';
 export type { BallastErrorOptions, FieldError, UpstreamDiagnostics } from './ballast-error';
 export { classifyError } from './classify-error';
-export { causeChain, problemType, toProblem } from './problem';
+export { causeChain, MAX_FIELD_ERRORS, problemType, toProblem } from './problem';
 export type { DebugInfo, ProblemContext, ProblemDetails } from './problem';
