@@ -16,8 +16,8 @@ describe('pool scenarios', () => {
           pool: {
             strategy,
             entries: [
-              { provider: 'a', model: 'bench-model' },
-              { provider: 'b', model: 'bench-model' },
+              { provider: 'a', model: 'bench-model', prefill: false },
+              { provider: 'b', model: 'bench-model', prefill: false },
             ],
           },
         },
