@@ -1,10 +1,9 @@
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { spawnBallast, waitUntilReady } from '../support/spawn-ballast';
 import { writeModelsFile } from '../support/models-file';
 import { startTestUpstream, TestUpstream, TestUpstreamOptions } from '../upstream';
 
 export interface ClientRig {
   upstream: TestUpstream;
-  ballast: TestApp;
   /** http://127.0.0.1:PORT of Ballast. */
   url: string;
   port: number;
@@ -12,11 +11,16 @@ export interface ClientRig {
 }
 
 /**
- * A real Ballast in-process on a loopback port, in front of the real test
+ * A real Ballast (in-process, or as a child process) on a loopback port, in front of the real test
  * upstream. Ballast does not retry (retries: 0), so what the upstream does
  * reaches the client and the client's own retries are what the tests see.
  */
-export async function startClientRig(upstreamOptions: TestUpstreamOptions = {}, env: Record<string, string> = {}): Promise<ClientRig> {
+export async function startClientRig(
+  upstreamOptions: TestUpstreamOptions = {},
+  env: Record<string, string> = {},
+  /** Run the built server (dist/) as a child process: for test files whose environment is not Node's (jsdom). */
+  childProcess = false,
+): Promise<ClientRig> {
   const upstream = await startTestUpstream({ chunks: 5, ...upstreamOptions });
   const models = {
     providers: {
@@ -34,11 +38,24 @@ export async function startClientRig(upstreamOptions: TestUpstreamOptions = {}, 
       ocr: { route: [{ provider: 'local', model: 'ocr' }] },
     },
   };
-  const ballast = await createTestApp({ listen: true, env: { MODELS_FILE: writeModelsFile(models), ...env } });
+  const settings = { MODELS_FILE: writeModelsFile(models), OCR_WORKERS: '1', ...env };
+  if (childProcess) {
+    const ballast = spawnBallast(settings);
+    const port = await ballast.listening;
+    await waitUntilReady(port);
+    return {
+      upstream,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      close: () => Promise.all([ballast.stop(), upstream.close()]).then(() => undefined),
+    };
+  }
+  // Loaded only here: the in-process app is Node-only, and jsdom test files must not load it.
+  const { createTestApp } = await import('../support/create-test-app');
+  const ballast = await createTestApp({ listen: true, env: settings });
   const url = ballast.url!;
   return {
     upstream,
-    ballast,
     url,
     port: Number(new URL(url).port),
     async close() {
