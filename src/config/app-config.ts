@@ -19,6 +19,8 @@ export interface AppConfig {
   ocrWorkers: number;
   ocrQueueSize: number;
   modelProbeIntervalMs: number;
+  /** Serve /playground: always in development, in production only with PLAYGROUND=true. */
+  playground: boolean;
   modelsFile?: string;
   models: ModelsConfig;
 }

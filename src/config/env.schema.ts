@@ -31,6 +31,7 @@ export const envSchema = z.object({
   OCR_WORKERS: int(Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))), 1),
   OCR_QUEUE_SIZE: int(16, 0),
   MODEL_PROBE_INTERVAL_MS: int(30_000, 0),
+  PLAYGROUND: flag,
 });
 
 export type EnvConfig = z.output<typeof envSchema>;

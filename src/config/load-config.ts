@@ -47,6 +47,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     ocrWorkers: e.OCR_WORKERS,
     ocrQueueSize: e.OCR_QUEUE_SIZE,
     modelProbeIntervalMs: e.MODEL_PROBE_INTERVAL_MS,
+    playground: e.NODE_ENV === 'development' || e.PLAYGROUND,
     modelsFile: e.MODELS_FILE,
     models,
   };
