@@ -51,7 +51,8 @@ export async function startClientRig(
     };
   }
   // Loaded only here: the in-process app is Node-only, and jsdom test files must not load it.
-  const { createTestApp } = await import('../support/create-test-app');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createTestApp } = require('../support/create-test-app') as typeof import('../support/create-test-app');
   const ballast = await createTestApp({ listen: true, env: settings });
   const url = ballast.url!;
   return {
