@@ -48,6 +48,13 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     ocrQueueSize: e.OCR_QUEUE_SIZE,
     modelProbeIntervalMs: e.MODEL_PROBE_INTERVAL_MS,
     playground: e.NODE_ENV === 'development' || e.PLAYGROUND,
+    streams: {
+      graceMs: e.STREAM_RESUME_GRACE_MS,
+      ttlMs: e.STREAM_REPLAY_TTL_MS,
+      maxEvents: e.STREAM_REPLAY_MAX_EVENTS,
+      maxBytes: e.STREAM_REPLAY_MAX_BYTES,
+      totalBytes: e.STREAM_REPLAY_TOTAL_BYTES,
+    },
     modelsFile: e.MODELS_FILE,
     models,
   };

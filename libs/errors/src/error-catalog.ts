@@ -65,6 +65,13 @@ export const ERROR_CATALOG = {
     openaiType: 'not_found_error',
     detail: 'No model with this name is configured.',
   },
+  STREAM_NOT_FOUND: {
+    status: 404,
+    title: 'Stream not found',
+    retryable: false,
+    openaiType: 'not_found_error',
+    detail: 'There is no resumable stream with this id for this API key, or it has expired. Send the request again without Last-Event-ID.',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     title: 'Payload too large',

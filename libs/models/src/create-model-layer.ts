@@ -30,7 +30,7 @@ export function createModelLayer(options: ModelLayerOptions, { factories, metric
     providers,
     policies,
     router,
-    chat: new ChatRouting(router, metrics),
+    chat: new ChatRouting(router, metrics, { models: options.models, requestTimeoutMs: options.requestTimeoutMs, logger }),
     probes: new ModelProbes(router, options.probeIntervalMs, logger),
   };
 }

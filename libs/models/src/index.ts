@@ -20,7 +20,7 @@ export { createProviders } from './providers/create-providers';
 export { createModelLayer } from './create-model-layer';
 export type { ModelLayer, ModelLayerDependencies, ModelLayerOptions } from './create-model-layer';
 export { ChatRouting } from './router/chat-routing';
-export type { RoutedStream } from './router/chat-routing';
+export type { ChatRoutingOptions, RoutedStream, StreamOptions } from './router/chat-routing';
 export { ModelProbes } from './router/model-probes';
 export { ModelRouter } from './router/model-router';
 export type { Operation, RouteOptions } from './router/model-router';

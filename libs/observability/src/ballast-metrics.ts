@@ -132,6 +132,38 @@ export class BallastMetrics {
     registers: [this.registry],
   });
 
+  readonly streamResumes = new Counter({
+    name: 'ballast_stream_resumes_total',
+    help: 'Resume requests for resumable streams, by outcome (resumed, not_found)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly replayBufferBytes = new Gauge({
+    name: 'ballast_replay_buffer_bytes',
+    help: "Bytes of SSE events held in this replica's in-memory replay buffer",
+    registers: [this.registry],
+  });
+
+  readonly replayBufferStreams = new Gauge({
+    name: 'ballast_replay_buffer_streams',
+    help: "Resumable streams held in this replica's in-memory replay buffer (live and finished)",
+    registers: [this.registry],
+  });
+
+  readonly replayStoreErrors = new Counter({
+    name: 'ballast_replay_store_errors_total',
+    help: "Replay-buffer writes or reads that failed in Redis and fell back to this replica's memory",
+    registers: [this.registry],
+  });
+
+  readonly streamContinuations = new Counter({
+    name: 'ballast_stream_continuations_total',
+    help: 'Streams that failed after their first chunk and were (or could not be) continued on a prefill entry, by outcome',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Series that exist from the start, so rate()/increase() see the first occurrence too.
     for (const code of ERROR_CODES) {
@@ -141,6 +173,12 @@ export class BallastMetrics {
       this.sseStreams.inc({ outcome }, 0);
     }
     this.sseStreamsActive.set(0);
+    for (const outcome of ['resumed', 'not_found']) {
+      this.streamResumes.inc({ outcome }, 0);
+    }
+    this.replayBufferBytes.set(0);
+    this.replayBufferStreams.set(0);
+    this.replayStoreErrors.inc(0);
     this.rateLimited.inc(0);
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });

@@ -60,13 +60,26 @@ const routeEntrySchema = z
     provider: z.string().min(1),
     model: z.string().min(1),
     contextWindow: positiveInt.optional(),
+    /** The entry can continue a partial assistant answer (continuation fallback, contract section 4). */
+    prefill: z.boolean().default(false),
   })
   .strict();
 
 export const modelsFileSchema = z
   .object({
     providers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'provider ids are 1-64 letters, digits, _ or -'), providerSchema),
-    models: z.record(publicModelName, z.object({ route: z.array(routeEntrySchema).min(1) }).strict()),
+    models: z.record(
+      publicModelName,
+      z
+        .object({
+          route: z.array(routeEntrySchema).min(1),
+          /** Streams of this model are resumable without the X-Ballast-Resumable header. */
+          resumable: z.boolean().default(false),
+          /** A stream that fails after its first chunk goes on at the next `prefill: true` entry. */
+          continueOnFailure: z.boolean().default(false),
+        })
+        .strict(),
+    ),
   })
   .strict()
   .superRefine((file, ctx) => {
