@@ -4,6 +4,7 @@
  * GET /v1/chat/streams/{request_id} with Last-Event-ID.
  */
 import { BallastClient, StreamEvent } from '@ballast/client';
+import { performance } from 'node:perf_hooks';
 import { startCuttingProxy, CuttingProxy } from '../support/cutting-proxy';
 import { seededRandom } from '../support/seeded-random';
 import { replyChunks, startClientRig, ClientRig } from './client-setup';
@@ -88,5 +89,25 @@ describe('@ballast/client resumes a broken stream (needs server-side resume)', (
     });
     expect(calls).toHaveLength(2);
     expect(rig.upstream.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+  });
+
+  it('aborting a resumable stream stops the client at once; the generation goes on for its grace period, as the contract says', async () => {
+    rig.upstream.enqueue({ kind: 'drip', intervalMs: 100 });
+    const controller = new AbortController();
+    let abortedAt = 0;
+
+    const run = (async () => {
+      for await (const event of client().stream(ask, { signal: controller.signal, resumable: true })) {
+        if (event.type === 'delta') {
+          abortedAt = performance.now();
+          controller.abort();
+        }
+      }
+    })();
+
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - abortedAt).toBeLessThan(200);
+    await rig.upstream.requests[0].closed;
+    expect(rig.upstream.requests[0].clientAborted).toBe(false);
   });
 });

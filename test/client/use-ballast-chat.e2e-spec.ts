@@ -23,11 +23,11 @@ describe('useBallastChat against a real Ballast', () => {
   beforeEach(() => rig.upstream.reset());
   afterAll(() => rig.close());
 
-  function renderChat() {
+  function renderChat(resumable?: boolean) {
     const statuses: ChatStatus[] = [];
     const texts: string[] = [];
     const view = renderHook(() => {
-      const chat = useBallastChat({ client, model: 'chat' });
+      const chat = useBallastChat({ client, model: 'chat', resumable });
       if (statuses.at(-1) !== chat.status) {
         statuses.push(chat.status);
       }
@@ -106,7 +106,8 @@ describe('useBallastChat against a real Ballast', () => {
 
   it('stop() ends the answer at once, keeps what arrived as partial, and closes the upstream request', async () => {
     rig.upstream.enqueue({ kind: 'drip', intervalMs: 400 });
-    const { result, unmount } = renderChat();
+    // Not resumable: a resumable stream's generation outlives its reader by design (contract section 4).
+    const { result, unmount } = renderChat(false);
 
     const sent = result.current.send(`echo:${REPLY}`);
     await waitFor(() => expect(result.current.streamingText).not.toBe(''));
