@@ -110,4 +110,16 @@ describe('@ballast/client resumes a broken stream (needs server-side resume)', (
     await rig.upstream.requests[0].closed;
     expect(rig.upstream.requests[0].clientAborted).toBe(false);
   });
+
+  it('a stream continued on another entry (`: continued <entry>`) yields a fallback event and ends done', async () => {
+    rig.upstream.enqueue({ kind: 'drop-stream', afterChunks: 2 });
+
+    const events = await collect(client().stream({ ...ask, model: 'chat-continued' }, { resumable: false }));
+
+    const fallback = events.find((e) => e.type === 'fallback');
+    expect(fallback).toEqual({ type: 'fallback', model: expect.stringContaining('backup') });
+    expect(events.indexOf(fallback!)).toBeGreaterThan(2);
+    expect(events.at(-1)).toMatchObject({ type: 'done', text: expect.stringContaining(replyChunks(REPLY, 5).slice(0, 2).join('')) });
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+  });
 });

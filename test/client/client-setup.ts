@@ -25,10 +25,25 @@ export async function startClientRig(
   const models = {
     providers: {
       primary: { type: 'openai', baseUrl: upstream.url, resilience: { retries: 0, breaker: { minCalls: 1000 } } },
+      // The same upstream under a second provider id: a route entry to fall back (or continue) on.
+      backup: { type: 'openai', baseUrl: upstream.url, resilience: { retries: 0, breaker: { minCalls: 1000 } } },
       local: { type: 'local' },
     },
     models: {
       chat: { route: [{ provider: 'primary', model: 'primary-model' }] },
+      'chat-fallback': {
+        route: [
+          { provider: 'primary', model: 'primary-model' },
+          { provider: 'backup', model: 'backup-model' },
+        ],
+      },
+      'chat-continued': {
+        continueOnFailure: true,
+        route: [
+          { provider: 'primary', model: 'primary-model' },
+          { provider: 'backup', model: 'backup-model', prefill: true },
+        ],
+      },
       vision: {
         route: [
           { provider: 'primary', model: 'vision-model' },

@@ -62,6 +62,18 @@ describe('@ballast/client against a real Ballast and the test upstream', () => {
     expect(calls).toEqual(['POST /v1/chat/completions']);
   });
 
+  it('says when a fallback entry answered: open with fallback, then a fallback event', async () => {
+    rig.upstream.enqueue({ kind: 'status', status: 503 });
+
+    const events = await collect(client().stream({ ...ask(), model: 'chat-fallback' }));
+
+    expect(events.slice(0, 2)).toEqual([
+      { type: 'open', requestId: expect.any(String), model: 'chat-fallback/backup/backup-model', fallback: true },
+      { type: 'fallback', model: 'chat-fallback/backup/backup-model' },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'done', text: REPLY });
+  });
+
   it('answers chat() with the text and what Ballast said about the call', async () => {
     const sut = client();
 
