@@ -1,6 +1,7 @@
 import { BallastError } from '@ballast/errors';
 import { Controller, Get, Header, Param, StreamableFile } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from '../docs';
 import { PlaygroundAssets } from './playground-assets';
 
 /** The page loads nothing from elsewhere and talks only to this origin. */
@@ -13,12 +14,15 @@ const CONTENT_SECURITY_POLICY =
  * /v1 routes only, see src/auth/api-scope.ts); the page's own API calls
  * carry the key the user types.
  */
-@ApiExcludeController()
+@ApiTags('playground')
+@ApiProblemResponses('NOT_FOUND')
 @Controller('playground')
 export class PlaygroundController {
   constructor(private readonly assets: PlaygroundAssets) {}
 
   @Get()
+  @ApiOperation({ summary: 'A page to try chat and vision by hand (on in development; in production only with PLAYGROUND=true)' })
+  @ApiOkResponse({ description: 'text/html' })
   @Header('Cache-Control', 'no-store')
   @Header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
   page(): StreamableFile {
@@ -26,6 +30,8 @@ export class PlaygroundController {
   }
 
   @Get(':file')
+  @ApiOperation({ summary: "The playground page's script and stylesheet (playground.js, playground.css)" })
+  @ApiOkResponse({ description: 'text/javascript or text/css' })
   @Header('Cache-Control', 'no-store')
   @Header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
   file(@Param('file') file: string): StreamableFile {

@@ -47,10 +47,12 @@ describe('GET /playground', () => {
     await request(t.server).get('/v1/models').set('authorization', 'Bearer key-a').expect(200);
   });
 
-  it('is left out of the OpenAPI document', async () => {
+  it('is documented in the OpenAPI document outside /v1: no API key scheme', async () => {
     const t = await start({ PLAYGROUND: 'true' });
 
     const doc = await request(t.server).get('/docs-json').expect(200);
-    expect(Object.keys(doc.body.paths).filter((p) => p.startsWith('/playground'))).toEqual([]);
+    expect(Object.keys(doc.body.paths).filter((p) => p.startsWith('/playground'))).toEqual(['/playground', '/playground/{file}']);
+    expect(doc.body.paths['/playground'].get.security).toBeUndefined();
+    expect(doc.body.paths['/playground'].get.responses['404']).toBeDefined();
   });
 });
