@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { createTestApp, TestApp } from '../support/create-test-app';
+import { spawnBallast } from '../support/spawn-ballast';
 
 describe('GET /playground', () => {
   const apps: TestApp[] = [];
@@ -54,5 +55,18 @@ describe('GET /playground', () => {
     expect(Object.keys(doc.body.paths).filter((p) => p.startsWith('/playground'))).toEqual(['/playground', '/playground/{file}']);
     expect(doc.body.paths['/playground'].get.security).toBeUndefined();
     expect(doc.body.paths['/playground'].get.responses['404']).toBeDefined();
+  });
+
+  it('is served by the built server from dist/playground', async () => {
+    const ballast = spawnBallast({ PLAYGROUND: 'true' });
+    try {
+      const port = await ballast.listening;
+      const res = await fetch(`http://127.0.0.1:${port}/playground`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('/playground/playground.js');
+      expect((await fetch(`http://127.0.0.1:${port}/playground/playground.js`)).status).toBe(200);
+    } finally {
+      await ballast.stop();
+    }
   });
 });
