@@ -5,6 +5,7 @@ import { BrowserContext, chromium, Page } from 'playwright-core';
 import { replyChunks, startClientRig, ClientRig } from '../client/client-setup';
 import { generateFixtures } from '../fixtures/generate-fixtures';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import { startCuttingProxy } from '../support/cutting-proxy';
 
 const executablePath = ensureChromium();
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
@@ -81,6 +82,39 @@ const REPLY = 'Hello from the browser: this answer streams in five chunks.';
     await expectText(partial.locator('.content'), replyChunks(REPLY, 5).slice(0, 3).join(''));
     await partial.getByTestId('partial-badge').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'playground-error.png'), fullPage: true });
+  });
+
+  it('shows a retry while it waits out a retryable problem, then the answer', async () => {
+    rig.upstream.enqueue({ kind: 'status', status: 503 });
+
+    await send(`echo:${REPLY}`);
+
+    await expectText(page.getByTestId('retry-info'), 'retry: attempt 2 in 1000 ms (UPSTREAM_UNAVAILABLE)');
+    await page.getByTestId('status').filter({ hasText: 'done' }).waitFor();
+    await expectText(page.getByTestId('message-assistant').last().locator('.content'), REPLY);
+  });
+
+  it('resumes a stream whose connection broke after 3 events, and shows the whole answer once', async () => {
+    const proxy = await startCuttingProxy(rig.port);
+    const tab = await context.newPage();
+    try {
+      await tab.goto(`${proxy.url}/playground`);
+      await tab.getByTestId('api-key').fill(KEY);
+      rig.upstream.enqueue({ kind: 'drip', intervalMs: 100 });
+      proxy.cutNextStreamAfterEvents(3);
+
+      await tab.getByTestId('prompt').fill(`echo:${REPLY}`);
+      await tab.getByTestId('send').click();
+
+      await tab.getByTestId('status').filter({ hasText: 'done' }).waitFor();
+      await expectText(tab.getByTestId('resume-info'), 'resumed after event 2');
+      await expectText(tab.getByTestId('message-assistant').last().locator('.content'), REPLY);
+      expect(rig.upstream.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+      await tab.screenshot({ path: join(ARTIFACTS, 'playground-resumed.png') });
+    } finally {
+      await tab.close();
+      await proxy.close();
+    }
   });
 
   it('reads the text of the uploaded OCR test image', async () => {
