@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { BallastMetrics, ROOT_LOGGER } from '@ballast/observability';
+import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
@@ -95,6 +95,7 @@ export class ResumableStreams implements OnApplicationShutdown {
       throw new BallastError('STREAM_NOT_FOUND');
     }
     this.metrics.streamResumes.inc({ outcome: 'resumed' });
+    requestContext.note({ model: meta.headers['X-Model-Used'] });
     return meta;
   }
 

@@ -37,6 +37,12 @@ export class ChatRouting {
     private readonly options: ChatRoutingOptions,
   ) {
     this.continuation = new ContinuationPolicy(options.models.models);
+    // Series that exist from the start, so rate()/increase() see the first continuation too.
+    for (const [model, config] of Object.entries(options.models.models)) {
+      for (const outcome of config.continueOnFailure ? ['continued', 'refused', 'failed'] : []) {
+        metrics.streamContinuations.inc({ model, outcome }, 0);
+      }
+    }
   }
 
   async complete(publicModel: string, request: ChatRequest, options: RouteOptions = {}): Promise<Routed<ChatCompletion>> {
@@ -76,7 +82,8 @@ export class ChatRouting {
     deadlineAt: number,
     options: StreamOptions,
   ): AsyncGenerator<ChatCompletionChunk> {
-    const partial = new PartialAnswer();
+    // Only a model that may continue pays for remembering the answer so far.
+    const partial = this.continuation.enabled(first.target.publicModel) ? new PartialAnswer() : undefined;
     let leg = first;
     for (;;) {
       // Per leg: the idle limit, the tokens counted once, the slot released, the upstream aborted when the client leaves.
@@ -88,7 +95,7 @@ export class ChatRouting {
       try {
         const idleMs = this.router.policies.get(target.providerId)!.resilience.idleTimeoutMs;
         for await (const chunk of followUpstream(leg, idleMs, (usage) => this.countTokens(target, usage))) {
-          partial.add(chunk);
+          partial?.add(chunk);
           yield chunk;
         }
         return;
@@ -98,7 +105,7 @@ export class ChatRouting {
         client.removeEventListener('abort', onClientGone);
         leg.release();
       }
-      const next = await this.continueAfter(leg, classifyError(failure), request, partial, client, deadlineAt);
+      const next = partial && (await this.continueAfter(leg, classifyError(failure), request, partial, client, deadlineAt));
       if (!next) {
         throw failure;
       }
@@ -117,7 +124,7 @@ export class ChatRouting {
     deadlineAt: number,
   ): Promise<Leg | undefined> {
     const model = failed.target.publicModel;
-    if (!this.continuation.enabled(model) || failure.code === 'CLIENT_CLOSED_REQUEST') {
+    if (failure.code === 'CLIENT_CLOSED_REQUEST') {
       return undefined;
     }
     const route = this.router.route(model);
