@@ -1,5 +1,6 @@
 /** Unit specs live beside the code; e2e suites live in test/. */
 const moduleNameMapper = {
+  '^@ballast/client/react$': '<rootDir>/libs/client/src/react',
   '^@ballast/(.*)$': '<rootDir>/libs/$1/src',
 };
 const transform = {

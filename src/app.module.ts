@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ProblemsModule } from './problems/problems.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ShutdownModule } from './shutdown';
+import { PlaygroundModule } from './playground/playground.module';
 
 @Global()
 @Module({})
@@ -43,6 +44,7 @@ export class AppModule {
         VisionModule,
         MetricsModule,
         ShutdownModule,
+        PlaygroundModule,
         // Global guards run in this order: authenticate first, then count per key.
         AuthModule,
         RateLimitModule,

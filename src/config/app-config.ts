@@ -21,6 +21,8 @@ export interface AppConfig {
   modelProbeIntervalMs: number;
   /** Processes serving one port through node:cluster (1: no cluster). */
   workers: number;
+  /** Serve /playground: always in development, in production only with PLAYGROUND=true. */
+  playground: boolean;
   /** Resumable streams (contract section 4): grace after the reader leaves, replay TTL after the end, buffer caps. */
   streams: { graceMs: number; ttlMs: number; maxEvents: number; maxBytes: number; totalBytes: number };
   modelsFile?: string;

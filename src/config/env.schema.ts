@@ -32,6 +32,7 @@ export const envSchema = z.object({
   OCR_QUEUE_SIZE: int(16, 0),
   MODEL_PROBE_INTERVAL_MS: int(30_000, 0),
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  PLAYGROUND: flag,
   STREAM_RESUME_GRACE_MS: int(10_000, 0),
   STREAM_REPLAY_TTL_MS: int(300_000, 1),
   STREAM_REPLAY_MAX_EVENTS: int(10_000, 1),

@@ -48,6 +48,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     ocrQueueSize: e.OCR_QUEUE_SIZE,
     modelProbeIntervalMs: e.MODEL_PROBE_INTERVAL_MS,
     workers: e.WORKERS,
+    playground: e.NODE_ENV === 'development' || e.PLAYGROUND,
     streams: {
       graceMs: e.STREAM_RESUME_GRACE_MS,
       ttlMs: e.STREAM_REPLAY_TTL_MS,
