@@ -1,8 +1,8 @@
 import { BallastError, toProblem } from '@ballast/errors';
 import { requestContext } from '@ballast/observability';
-import { createServer } from 'node:net';
 import { startTestUpstream, TestUpstream } from './upstream';
 import { buildRouter, FAST_RESILIENCE } from './support/build-router';
+import { closedPort } from './support/closed-port';
 
 const LEAK = '[address=0.0.0.0:28264, pid=8336] Model not found, uid: qwen2-vl-instruct-0';
 const REQUEST = { messages: [{ role: 'user' as const, content: 'hello' }] };
@@ -11,14 +11,6 @@ const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 function inRequest<T>(requestId: string, fn: () => Promise<T>, signal = new AbortController().signal): Promise<T> {
   return requestContext.run({ requestId, traceparent: TRACEPARENT, startedAt: performance.now(), signal, outcome: {} }, fn);
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function modelsFile(primaryUrl: string, backupUrl?: string, primaryExtra: object = {}) {

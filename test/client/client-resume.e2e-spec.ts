@@ -6,7 +6,7 @@
 import { BallastClient, StreamEvent } from '@ballast/client';
 import { performance } from 'node:perf_hooks';
 import { startCuttingProxy, CuttingProxy } from '../support/cutting-proxy';
-import { seededRandom } from '../support/seeded-random';
+import { seededRandom } from '../upstream/seeded-random';
 import { replyChunks, startClientRig, ClientRig } from './client-setup';
 
 const REPLY = 'Alpha bravo charlie delta echo foxtrot golf hotel india juliett.';

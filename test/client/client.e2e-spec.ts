@@ -1,11 +1,11 @@
 import { BallastClient, BallastProblem, StreamEvent } from '@ballast/client';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { generateFixtures } from '../fixtures/generate-fixtures';
 import { startCuttingProxy, CuttingProxy } from '../support/cutting-proxy';
-import { seededRandom } from '../support/seeded-random';
+import { seededRandom } from '../upstream/seeded-random';
 import { replyChunks, startClientRig, ClientRig } from './client-setup';
+import { closedPort as freePort } from '../support/closed-port';
 
 const REPLY = 'One two three four five six seven eight nine ten.';
 const ask = (text = `echo:${REPLY}`) => ({ model: 'chat', messages: [{ role: 'user' as const, content: text }] });
@@ -294,11 +294,3 @@ describe('@ballast/client against a real Ballast and the test upstream', () => {
     });
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -5,7 +5,7 @@ import '../support/node-web-globals';
 import { BallastClient } from '@ballast/client';
 import { ChatStatus, useBallastChat } from '@ballast/client/react';
 import { renderHook, waitFor } from '@testing-library/react';
-import { seededRandom } from '../support/seeded-random';
+import { seededRandom } from '../upstream/seeded-random';
 import { replyChunks, startClientRig, ClientRig } from './client-setup';
 
 const REPLY = 'The hook keeps every word of this answer.';

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { Fixture, generateFixtures } from '../fixtures/generate-fixtures';
@@ -8,6 +7,7 @@ import { writeModelsFile } from '../support/models-file';
 import { startTestUpstream, TestUpstream } from '../upstream';
 import { createStartedApp } from './started-app';
 import { V1TestController } from './v1-test.controller';
+import { closedPort } from '../support/closed-port';
 
 const FAST = { retries: 1, backoffBaseMs: 5, backoffMaxMs: 20, breaker: { minCalls: 1000 } };
 const CHAT = { messages: [{ role: 'user', content: 'hello' }] };
@@ -34,14 +34,6 @@ function seriesReadByAlertsAndDashboard(): string[] {
 function largestSample(text: string, family: string): number | undefined {
   const samples = [...text.matchAll(new RegExp(`^${family}(?:_count)?(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].map((match) => Number(match[1]));
   return samples.length ? Math.max(...samples) : undefined;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function metricValue(text: string, series: string): number {
