@@ -1,4 +1,4 @@
-import { BallastMetrics, BreakerStateValue } from '@ballast/observability';
+import { BallastMetrics, BreakerStateValue, requestTimings, traceEvent } from '@ballast/observability';
 import { BreakerStateName, ProviderPolicy } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from './config/models-file.schema';
@@ -20,7 +20,15 @@ export function createPolicies(config: ModelsConfig, metrics: BallastMetrics, lo
           onRetry: (attempt, error, delayMs) => {
             metrics.retries.inc({ provider: id });
             logger.info({ provider: id, attempt, code: error.code, delay_ms: delayMs }, 'retrying model call');
+            requestTimings()?.waited('backoff', delayMs);
+            traceEvent('ballast.retry', {
+              'ballast.provider': id,
+              'ballast.attempt': attempt,
+              'ballast.error.code': error.code,
+              'ballast.retry.wait_ms': delayMs,
+            });
           },
+          onQueued: (waitedMs) => requestTimings()?.waited('queue', waitedMs),
           onBreakerState: (state) => {
             metrics.breakerState.set({ provider: id }, BREAKER_GAUGE[state]);
             metrics.breakerTransitions.inc({ provider: id, state });

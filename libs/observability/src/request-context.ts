@@ -17,6 +17,8 @@ export interface RequestOutcome {
   fallback?: boolean;
   code?: string;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
+  /** The Server-Timing figures (ms) as sent with the answer's headers. */
+  timing?: Record<string, number>;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

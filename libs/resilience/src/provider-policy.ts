@@ -18,6 +18,8 @@ export interface ProviderLimits {
 export interface PolicyEvents {
   onRetry?(attempt: number, error: BallastError, delayMs: number): void;
   onBreakerState?(state: BreakerStateName): void;
+  /** A call got its bulkhead slot after waiting this long (ms). */
+  onQueued?(waitedMs: number): void;
 }
 
 export interface ExecuteOptions {
@@ -98,7 +100,9 @@ export class ProviderPolicy {
 
   /** Like execute, but the bulkhead slot stays taken until the caller releases it (a stream's whole life). */
   async executeHolding<T>(fn: (signal: AbortSignal) => Promise<T>, options: ExecuteOptions): Promise<Executed<T> & { slot: BulkheadSlot }> {
+    const queuedAt = performance.now();
     const slot = await this.bulkhead.acquire(options.signal);
+    this.events.onQueued?.(performance.now() - queuedAt);
     try {
       return { ...(await this.retrying(fn, options)), slot };
     } catch (error) {

@@ -1,5 +1,5 @@
 import { BallastError, ErrorCode } from '@ballast/errors';
-import { BallastMetrics, requestContext } from '@ballast/observability';
+import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
 import { AttemptsExhaustedError, ProviderPolicy, allowsFallback } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
@@ -95,6 +95,7 @@ export class ModelRouter {
         const availability = policy.availability;
         if (availability !== 'available') {
           failures.push({ target, error: this.unavailable(availability, policy) });
+          traceEvent('ballast.breaker.skip', { 'ballast.route.entry': describeTarget(target), 'ballast.skip.reason': availability });
           this.metrics.modelRequests.inc({
             model: publicModel,
             provider: target.providerId,
@@ -102,12 +103,20 @@ export class ModelRouter {
           });
           continue;
         }
+        if (failures.length > 0) {
+          traceEvent('ballast.fallback', {
+            'ballast.route.entry': describeTarget(target),
+            'ballast.fallback.from': describeTarget(failures[failures.length - 1].target),
+            'ballast.error.code': failures[failures.length - 1].error.code,
+          });
+        }
         const started = performance.now();
         this.lastTraffic.set(target.providerId, Date.now());
         const callContext = (signal: AbortSignal): CallContext => ({
           requestId: context?.requestId ?? 'internal',
           traceparent: context?.traceparent,
           signal,
+          route: { entry: describeTarget(target), index: target.index },
         });
         try {
           const executed = await policy.executeHolding((signal) => operation(target, callContext(signal)), {
