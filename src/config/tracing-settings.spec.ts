@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from './load-config';
+import { tracingSettings } from './tracing-settings';
+
+describe('tracingSettings', () => {
+  it('is off without OTEL variables, and with only a service name', () => {
+    expect(tracingSettings({}).enabled).toBe(false);
+    expect(tracingSettings({ OTEL_SERVICE_NAME: 'x' }).enabled).toBe(false);
+  });
+
+  it('turns OTLP on with an endpoint, protobuf by default, named ballast unless OTEL_SERVICE_NAME says otherwise', () => {
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({
+      enabled: true,
+      exporters: ['otlp'],
+      protocol: 'http/protobuf',
+      serviceName: 'ballast',
+      maxQueueSize: 2048,
+      captureContent: false,
+    });
+    const sut = tracingSettings({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'edge',
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
+    });
+    expect(sut).toMatchObject({ enabled: true, protocol: 'http/json', serviceName: 'edge', captureContent: true });
+  });
+
+  it('follows OTEL_TRACES_EXPORTER and OTEL_SDK_DISABLED', () => {
+    expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'console' }).exporters).toEqual(['console']);
+    expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).enabled).toBe(false);
+    expect(tracingSettings({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).enabled).toBe(false);
+  });
+
+  it('stays off on a bad value (loadConfig then refuses to start, naming it)', () => {
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).enabled).toBe(false);
+    expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'zipkin' }).enabled).toBe(false);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL/);
+  });
+});
