@@ -15,6 +15,24 @@ const ERROR = 2;
 async function startTracedBallast(primary: TestUpstream, backup: TestUpstream, env: Record<string, string>) {
   const models = twoUpstreamModels(primary.url, backup.url, { retries: 0 });
   (models.providers.primary as Record<string, unknown>).apiKey = PROVIDER_KEY;
+  // The same upstream again, as a provider that retries and one whose breaker opens on its first failure.
+  Object.assign(models.providers, {
+    retrying: { type: 'openai', baseUrl: primary.url, resilience: { retries: 1, backoffBaseMs: 40, backoffMaxMs: 40 } },
+    fragile: {
+      type: 'openai',
+      baseUrl: primary.url,
+      resilience: { retries: 0, breaker: { minCalls: 1, failureRate: 0.5, cooldownMs: 600_000 } },
+    },
+  });
+  Object.assign(models.models, {
+    retrying: { route: [{ provider: 'retrying', model: 'primary-model' }] },
+    guarded: {
+      route: [
+        { provider: 'fragile', model: 'primary-model' },
+        { provider: 'backup', model: 'backup-model' },
+      ],
+    },
+  });
   const ballast = spawnBallast({
     MODELS_FILE: writeModelsFile(models),
     API_KEYS: CLIENT_KEY,
@@ -151,6 +169,51 @@ describe('OpenTelemetry traces (child process, real OTLP/HTTP exporter)', () => 
     // Each upstream got the traceparent of the attempt span that called it.
     expect(primary.requests[0].headers.traceparent).toBe(`00-${parentTraceId}-${first.spanId}-01`);
     expect(backup.requests[0].headers.traceparent).toBe(`00-${parentTraceId}-${second.spanId}-01`);
+  });
+
+  it('records a retry as an event, and the wait on the attempt that follows it', async () => {
+    primary.enqueue({ kind: 'status', status: 503 });
+    const res = await chat(traced.base, { model: 'retrying' });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-request-id')!;
+    const trace = await receiver.waitFor((spans) => {
+      const found = traceOf(spans, requestId);
+      return found.filter((s) => s.kind === CLIENT).length >= 2 && found;
+    });
+    const retry = trace.find((s) => s.kind === SERVER)!.events.find((e) => e.name === 'ballast.retry');
+    expect(retry?.attributes).toMatchObject({
+      'ballast.provider': 'retrying',
+      'ballast.attempt': 1,
+      'ballast.error.code': 'UPSTREAM_UNAVAILABLE',
+    });
+    const wait = retry!.attributes['ballast.retry.wait_ms'];
+    expect(typeof wait).toBe('number');
+    const second = trace.find((s) => s.kind === CLIENT && s.attributes['ballast.attempt'] === 2)!;
+    expect(second.attributes).toMatchObject({
+      'ballast.retry.wait_ms': wait,
+      'ballast.fallback': false,
+      'ballast.breaker.state': 'closed',
+    });
+    expect(trace.find((s) => s.kind === CLIENT && s.attributes['ballast.attempt'] === 1)!.attributes['ballast.retry.wait_ms']).toBe(0);
+  });
+
+  it('records a route entry skipped for its open breaker as an event', async () => {
+    primary.enqueue({ kind: 'status', status: 503 });
+    expect((await chat(traced.base, { model: 'guarded' })).status).toBe(200); // opens fragile's breaker
+    const res = await chat(traced.base, { model: 'guarded' });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-request-id')!;
+    const trace = await receiver.waitFor((spans) => {
+      const found = traceOf(spans, requestId);
+      return found.some((s) => s.kind === CLIENT) && found;
+    });
+    const server = trace.find((s) => s.kind === SERVER)!;
+    expect(server.events.find((e) => e.name === 'ballast.breaker.skip')?.attributes).toEqual({
+      'ballast.route.entry': 'guarded/fragile/primary-model',
+      'ballast.skip.reason': 'circuit-open',
+    });
+    const attempts = trace.filter((s) => s.kind === CLIENT);
+    expect(attempts.map((s) => s.attributes['ballast.route.entry'])).toEqual(['guarded/backup/backup-model']);
   });
 
   it('gives a streaming attempt span its time to first chunk and token usage', async () => {

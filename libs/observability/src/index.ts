@@ -13,7 +13,7 @@ export { modelTimingHeaders } from './timing/model-timing-headers';
 export { RequestTimings, requestTimings } from './timing/request-timings';
 export { ModelAttempt } from './tracing/model-attempt';
 export type { AttemptStart } from './tracing/model-attempt';
-export { startTracing, stopTracing } from './tracing/start-tracing';
+export { applyTracingSettings, startTracing, stopTracing } from './tracing/start-tracing';
 export { traceEvent } from './tracing/trace-event';
 export { TRACING_OFF } from './tracing/tracing-settings';
 export type { TracingSettings } from './tracing/tracing-settings';

@@ -1,5 +1,6 @@
 import { BallastError } from '@ballast/errors';
-import { Attributes, context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Attributes, context, defaultTextMapSetter, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { RequestTimings, requestTimings } from '../timing/request-timings';
 import { tracingEnabled } from './tracing-state';
 
@@ -16,6 +17,8 @@ export interface AttemptStart {
 }
 
 const tracer = () => trace.getTracer('ballast');
+// W3C whatever OTEL_PROPAGATORS says: the contract passes a traceparent upstream.
+const w3c = new W3CTraceContextPropagator();
 
 /**
  * One upstream attempt: its timing for Server-Timing (always) and, with
@@ -58,7 +61,7 @@ export class ModelAttempt {
       return undefined;
     }
     const carrier: Record<string, string> = {};
-    propagation.inject(trace.setSpan(context.active(), this.span), carrier);
+    w3c.inject(trace.setSpan(context.active(), this.span), carrier, defaultTextMapSetter);
     return carrier.traceparent;
   }
 

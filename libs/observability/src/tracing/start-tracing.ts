@@ -11,7 +11,7 @@ let sdk: NodeSDK | undefined;
  * is loaded: the SDK's modules alone take most of a second and tens of MB.
  */
 export function startTracing(settings: TracingSettings): void {
-  tracingState.settings = Object.freeze({ ...settings });
+  applyTracingSettings(settings);
   if (!settings.enabled || sdk) {
     return;
   }
@@ -19,6 +19,11 @@ export function startTracing(settings: TracingSettings): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startSdk } = require('./tracing-sdk') as typeof import('./tracing-sdk');
   sdk = startSdk(settings);
+}
+
+/** The settings without the SDK: for tests that register their own tracer provider. */
+export function applyTracingSettings(settings: TracingSettings): void {
+  tracingState.settings = Object.freeze({ ...settings });
 }
 
 /** Exports what is still queued, within the caller's patience; resolves either way. */
