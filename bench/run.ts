@@ -18,6 +18,7 @@ import { faultModels, faults } from './scenarios/faults';
 import { openStreamsMemory } from './scenarios/open-streams';
 import { streaming } from './scenarios/streaming';
 import { throughput } from './scenarios/throughput';
+import { tracingCost, TracingFigure, tracingRows } from './scenarios/tracing';
 import { ocrLatency, visionThroughput } from './scenarios/vision';
 import { Child, killAllChildren, LOG_DIR, REPO_ROOT, startBallast, startBareProxy, startUpstream } from './support/children';
 import { freePort } from './support/free-port';
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     { name: 'ballast', origin: ballast.origin, model: 'chat', process: ballast },
   ];
   const figures: Partial<Figures> = {};
+  let tracing!: TracingFigure;
   try {
     progress(`non-streaming chat, paced at ${settings.pacedRates.join(' and ')} rps`);
     figures.paced = await chatLatency(targets, settings);
@@ -125,10 +127,12 @@ async function main(): Promise<void> {
     } finally {
       await faultBallast.stop();
     }
+    progress('tracing off vs on (OTLP to a loopback sink)');
+    tracing = await tracingCost(upstream, settings);
   } finally {
     await upstream.stop();
   }
-  const table = rows(figures as Figures);
+  const table = [...rows(figures as Figures), ...tracingRows(tracing)];
   const rendered = renderTable(table);
   const report = {
     startedAt: startedAt.toISOString(),
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
     settings,
     ballastMain: process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js',
     table,
-    figures,
+    figures: { ...figures, tracing },
   };
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
