@@ -166,6 +166,13 @@ describe('OpenTelemetry traces (child process, real OTLP/HTTP exporter)', () => 
     expect(second.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
     expect(second.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
 
+    // Every log line of the request names its trace.
+    const lines = traced.ballast.stdout
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((l) => l.request_id === requestId);
+    expect(lines.find((l) => l.msg === 'request completed')?.trace_id).toBe(parentTraceId);
+    expect(lines.find((l) => l.msg === 'model call failed')?.trace_id).toBe(parentTraceId);
+
     // Each upstream got the traceparent of the attempt span that called it.
     expect(primary.requests[0].headers.traceparent).toBe(`00-${parentTraceId}-${first.spanId}-01`);
     expect(backup.requests[0].headers.traceparent).toBe(`00-${parentTraceId}-${second.spanId}-01`);

@@ -4,6 +4,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface RequestContext {
   readonly requestId: string;
   readonly traceparent?: string;
+  /** The trace this request's spans belong to, when tracing is on: in every log line, to find the trace. */
+  readonly traceId?: string;
   readonly startedAt: number;
   /** Aborted when the client goes away before the response is finished. */
   readonly signal: AbortSignal;

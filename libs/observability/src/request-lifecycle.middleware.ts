@@ -5,6 +5,7 @@ import { BallastMetrics } from './ballast-metrics';
 import { RequestContext, requestContext } from './request-context';
 import { acceptRequestId, acceptTraceparent } from './request-id';
 import { rememberRequest } from './tracing/remembered-requests';
+import { activeTraceId } from './tracing/active-trace-id';
 
 /** nginx's convention for "the client closed the connection before the answer". */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -28,6 +29,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
     const context: RequestContext = {
       requestId: acceptRequestId(req.headers['x-request-id']),
       traceparent: acceptTraceparent(req.headers.traceparent),
+      traceId: activeTraceId(),
       startedAt: performance.now(),
       signal: abort.signal,
       outcome: {},
