@@ -7,22 +7,20 @@ describe('tracingSettings', () => {
     expect(tracingSettings({ OTEL_SERVICE_NAME: 'x' }).enabled).toBe(false);
   });
 
-  it('turns OTLP on with an endpoint, protobuf by default, named ballast unless OTEL_SERVICE_NAME says otherwise', () => {
+  it('turns OTLP on with an endpoint, protobuf by default', () => {
     expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({
       enabled: true,
       exporters: ['otlp'],
       protocol: 'http/protobuf',
-      serviceName: 'ballast',
       maxQueueSize: 2048,
       captureContent: false,
     });
     const sut = tracingSettings({
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_SERVICE_NAME: 'edge',
       OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
     });
-    expect(sut).toMatchObject({ enabled: true, protocol: 'http/json', serviceName: 'edge', captureContent: true });
+    expect(sut).toMatchObject({ enabled: true, protocol: 'http/json', captureContent: true });
   });
 
   it('follows OTEL_TRACES_EXPORTER and OTEL_SDK_DISABLED', () => {

@@ -10,7 +10,6 @@ const TRACING_NAMES = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: true,
   OTEL_EXPORTER_OTLP_PROTOCOL: true,
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: true,
-  OTEL_SERVICE_NAME: true,
   OTEL_BSP_MAX_QUEUE_SIZE: true,
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: true,
 } as const;
@@ -44,7 +43,6 @@ export function tracingSettings(env: Record<string, string | undefined>): Tracin
     enabled: exporters.length > 0,
     exporters,
     protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
-    serviceName: e.OTEL_SERVICE_NAME ?? 'ballast',
     maxQueueSize: e.OTEL_BSP_MAX_QUEUE_SIZE,
     captureContent: e.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
   };

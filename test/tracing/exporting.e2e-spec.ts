@@ -55,6 +55,9 @@ const chat = (base: string, body: object = {}, headers: Record<string, string> =
     body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: PROMPT }], ...body }),
   });
 
+/** Each test boots its own child process; a shared CI machine can make that slow. */
+const BOOTS_A_PROCESS_MS = 60_000;
+
 describe('exporting traces (child processes)', () => {
   let upstream: TestUpstream;
   const stops: Array<() => Promise<void>> = [];
@@ -68,49 +71,61 @@ describe('exporting traces (child processes)', () => {
   });
   beforeEach(() => upstream.reset());
 
-  it('sends OTLP protobuf by default, without the prompt text', async () => {
-    const receiver = await startOtlpReceiver();
-    stops.push(() => receiver.close());
-    const { ballast, base } = await start(upstream, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20' });
-    stops.push(() => ballast.stop());
+  it(
+    'sends OTLP protobuf by default, without the prompt text',
+    async () => {
+      const receiver = await startOtlpReceiver();
+      stops.push(() => receiver.close());
+      const { ballast, base } = await start(upstream, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20' });
+      stops.push(() => ballast.stop());
 
-    const res = await chat(base);
-    expect(res.status).toBe(200);
-    const requestId = res.headers.get('x-request-id')!;
-    await receiver.waitFor(() => {
-      const text = Buffer.concat(receiver.bodies).toString('latin1');
-      return text.includes(requestId) && text.includes('chat primary-model');
-    });
-    expect(receiver.contentTypes.every((type) => type === 'application/x-protobuf')).toBe(true);
-    expect(Buffer.concat(receiver.bodies).toString('latin1')).not.toContain(PROMPT);
-  });
+      const res = await chat(base);
+      expect(res.status).toBe(200);
+      const requestId = res.headers.get('x-request-id')!;
+      await receiver.waitFor(() => {
+        const text = Buffer.concat(receiver.bodies).toString('latin1');
+        return text.includes(requestId) && text.includes('chat primary-model');
+      });
+      expect(receiver.contentTypes.every((type) => type === 'application/x-protobuf')).toBe(true);
+      expect(Buffer.concat(receiver.bodies).toString('latin1')).not.toContain(PROMPT);
+    },
+    BOOTS_A_PROCESS_MS,
+  );
 
-  it('with the collector down, answers as usual and counts the spans it drops', async () => {
-    const { ballast, base } = await start(upstream, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
-      OTEL_BSP_SCHEDULE_DELAY: '20',
-      OTEL_EXPORTER_OTLP_TIMEOUT: '300',
-    });
-    stops.push(() => ballast.stop());
-    expect(await metric(base, 'ballast_trace_spans_dropped_total')).toBe(0);
+  it(
+    'with the collector down, answers as usual and counts the spans it drops',
+    async () => {
+      const { ballast, base } = await start(upstream, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '300',
+      });
+      stops.push(() => ballast.stop());
+      expect(await metric(base, 'ballast_trace_spans_dropped_total')).toBe(0);
 
-    const answers = await Promise.all(Array.from({ length: 5 }, () => chat(base)));
-    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
-    await Promise.all(answers.map((res) => res.json()));
-    await eventually(async () => (await metric(base, 'ballast_trace_spans_dropped_total')) >= 10);
-    expect((await chat(base)).status).toBe(200);
-  });
+      const answers = await Promise.all(Array.from({ length: 5 }, () => chat(base)));
+      expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
+      await Promise.all(answers.map((res) => res.json()));
+      await eventually(async () => (await metric(base, 'ballast_trace_spans_dropped_total')) >= 10);
+      expect((await chat(base)).status).toBe(200);
+    },
+    BOOTS_A_PROCESS_MS,
+  );
 
-  it('without OTEL variables starts no SDK: no spans are made and the client traceparent goes upstream untouched', async () => {
-    const { ballast, base } = await start(upstream, { OTEL_SERVICE_NAME: 'only-a-name' });
-    stops.push(() => ballast.stop());
-    upstream.enqueue({ kind: 'drip', intervalMs: 200 });
-    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const res = await chat(base, { stream: true }, { traceparent });
-    await res.body!.getReader().read();
-    // With tracing on, the open request holds a server and an attempt span.
-    expect(await metric(base, 'ballast_trace_spans_active')).toBe(0);
-    expect(upstream.requests[0].headers.traceparent).toBe(traceparent);
-    expect(ballast.stdout.join('\n')).not.toMatch(/opentelemetry/i);
-  });
+  it(
+    'without OTEL variables starts no SDK: no spans are made and the client traceparent goes upstream untouched',
+    async () => {
+      const { ballast, base } = await start(upstream, { OTEL_SERVICE_NAME: 'only-a-name' });
+      stops.push(() => ballast.stop());
+      upstream.enqueue({ kind: 'drip', intervalMs: 200 });
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const res = await chat(base, { stream: true }, { traceparent });
+      await res.body!.getReader().read();
+      // With tracing on, the open request holds a server and an attempt span.
+      expect(await metric(base, 'ballast_trace_spans_active')).toBe(0);
+      expect(upstream.requests[0].headers.traceparent).toBe(traceparent);
+      expect(ballast.stdout.join('\n')).not.toMatch(/opentelemetry/i);
+    },
+    BOOTS_A_PROCESS_MS,
+  );
 });

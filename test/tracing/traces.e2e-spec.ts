@@ -89,7 +89,7 @@ describe('OpenTelemetry traces (child process, real OTLP/HTTP exporter)', () => 
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     });
-  });
+  }, 60_000);
   afterAll(async () => {
     await traced?.ballast.stop();
     await Promise.all([primary.close(), backup.close(), receiver.close()]);

@@ -87,8 +87,7 @@ export class ObservedChat implements ChatModelPort {
     const abandoned = () => attempt.failed(context.signal.reason, outcome());
     context.signal.addEventListener('abort', abandoned, { once: true });
     try {
-      const chunks = attempt.within(() => this.inner.stream(model, request, withTraceparent(context, attempt)));
-      for await (const chunk of chunks) {
+      for await (const chunk of this.inner.stream(model, request, withTraceparent(context, attempt))) {
         attempt.firstChunk();
         facts.seen(chunk);
         yield chunk;

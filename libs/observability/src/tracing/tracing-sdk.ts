@@ -1,6 +1,7 @@
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { decorateServerSpan, isUntracedPath } from './server-span';
@@ -32,7 +33,8 @@ export function startSdk(settings: TracingSettings): NodeSDK {
     return new AccountingSpanProcessor(batch, queue);
   });
   const sdk = new NodeSDK({
-    serviceName: settings.serviceName,
+    // `ballast` unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES (read by the SDK's env detector, which wins) say otherwise.
+    resource: defaultResource().merge(resourceFromAttributes({ 'service.name': 'ballast' })),
     spanProcessors: processors,
     metricReaders: [],
     logRecordProcessors: [],

@@ -4,8 +4,6 @@ export interface TracingSettings {
   enabled: boolean;
   exporters: Array<'otlp' | 'console'>;
   protocol: 'http/protobuf' | 'http/json';
-  /** OTEL_SERVICE_NAME, or `ballast` when unset. */
-  serviceName: string;
   /** Spans waiting for export at most; past it new spans are dropped and counted. */
   maxQueueSize: number;
   /** Prompt and completion text in attempt spans (image bytes never). Off by default. */
@@ -16,7 +14,6 @@ export const TRACING_OFF: TracingSettings = {
   enabled: false,
   exporters: [],
   protocol: 'http/protobuf',
-  serviceName: 'ballast',
   maxQueueSize: 2048,
   captureContent: false,
 };
