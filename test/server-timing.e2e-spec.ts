@@ -13,18 +13,25 @@ function parseServerTiming(header: string | null): Record<string, number> {
   );
 }
 
+/** chat: primary then backup; narrow: the primary upstream behind a bulkhead of one. */
+function models() {
+  const config = twoUpstreamModels(primary.url, backup.url, { retries: 1, backoffBaseMs: 80, backoffMaxMs: 80 });
+  Object.assign(config.providers, { narrow: { type: 'openai', baseUrl: primary.url, maxConcurrency: 1, maxQueue: 4 } });
+  Object.assign(config.models, { narrow: { route: [{ provider: 'narrow', model: 'primary-model' }] } });
+  return config;
+}
+
+let primary: TestUpstream;
+let backup: TestUpstream;
+
 describe('Server-Timing and X-Ballast-Attempts on model answers', () => {
-  let primary: TestUpstream;
-  let backup: TestUpstream;
   let t: TestApp;
 
   beforeAll(async () => {
     [primary, backup] = await Promise.all([startTestUpstream({ name: 'primary-model' }), startTestUpstream({ name: 'backup-model' })]);
     t = await createTestApp({
       listen: true,
-      env: {
-        MODELS_FILE: writeModelsFile(twoUpstreamModels(primary.url, backup.url, { retries: 1, backoffBaseMs: 80, backoffMaxMs: 80 })),
-      },
+      env: { MODELS_FILE: writeModelsFile(models()) },
     });
   });
   afterEach(() => {
@@ -73,6 +80,19 @@ describe('Server-Timing and X-Ballast-Attempts on model answers', () => {
     expect(res.headers.get('x-fallback-used')).toBe('true');
     expect(res.headers.get('x-ballast-attempts')).toBe('3');
     expect(summaryOf(res.headers.get('x-request-id')!).attempts).toBe(3);
+  });
+
+  it('reports the wait for a bulkhead slot as queue', async () => {
+    primary.enqueue({ kind: 'latency', ms: 300 });
+    const first = post({ model: 'narrow' });
+    await primary.waitForRequests(1);
+    const res = await post({ model: 'narrow' });
+    await res.json();
+    await (await first).json();
+    const timing = parseServerTiming(res.headers.get('server-timing'));
+    expect(timing.queue).toBeGreaterThanOrEqual(200);
+    expect(timing.upstream).toBeLessThan(timing.queue);
+    expect(summaryOf(res.headers.get('x-request-id')!).server_timing).toEqual(timing);
   });
 
   it('on a stream carries what is known at the first event (upstream = time to first chunk), as the summary line does', async () => {
