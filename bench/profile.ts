@@ -3,29 +3,38 @@
  * same closed-loop load as `npm run bench` (non-streaming chat, 50
  * connections, many clients), then prints the profile by package and the
  * hottest functions. Usage (after `npx nest build`):
- *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds]
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds] [ballast|floor]
+ * `floor` profiles the framework floor (bench/framework-floor.ts) instead: what Nest + Express cost alone.
  * The .cpuprofile stays in the printed directory (open it in Chrome DevTools).
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeModelsFile } from '../test/support/models-file';
 import { closedLoop } from './load/closed-loop';
 import { summariseProfile } from './profile/summarise-profile';
 import { cpuMs } from './support/proc-stats';
-import { killAllChildren, startBallast, startUpstream } from './support/children';
+import { Child, killAllChildren, REPO_ROOT, startBallast, startFrameworkFloor, startUpstream } from './support/children';
 import { CHAT_PATH, chatBody } from './support/targets';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
+  const which = (process.argv[3] ?? 'ballast') as 'ballast' | 'floor';
+  if (which !== 'ballast' && which !== 'floor') {
+    throw new Error(`profile: the target is ballast or floor, not ${which}`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'ballast-profile-'));
   const upstream = await startUpstream('profile-upstream');
   const models = writeModelsFile({
     providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1` } },
     models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
   });
-  const ballast = await startBallast('profile-ballast', models, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const target = { name: 'ballast' as const, origin: ballast.origin, model: 'chat' };
+  const profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const ballast: Child =
+    which === 'floor'
+      ? await startFrameworkFloor('profile-floor', upstream.origin, profiling)
+      : await startBallast('profile-ballast', models, {}, profiling);
+  const target = { name: which, origin: ballast.origin, model: which === 'floor' ? 'bench-model' : 'chat' };
   await closedLoop(ballast.origin + CHAT_PATH, chatBody(target), 50, 2_000);
   const warmedAt = Date.now();
   const before = cpuMs(ballast.pid);
@@ -39,8 +48,15 @@ async function main(): Promise<void> {
     readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!,
   );
   // The profile covers boot and warm-up too: keep only the measured window (the last loadMs before exit, less shutdown).
-  const summary = summariseProfile(file, { top: 30, skipMs: 0 });
-  const measured = summariseProfile(file, { top: 30, skipMs: Math.max(0, summary.wallMs - loadMs - 500), untilMs: summary.wallMs - 500 });
+  // The build's root (what holds src/main.js), so that BENCH_BALLAST_MAIN's files are grouped as ballast's.
+  const appRoot = `${resolve(REPO_ROOT, process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js', '..', '..')}/`;
+  const summary = summariseProfile(file, { top: 30, skipMs: 0, appRoot });
+  const measured = summariseProfile(file, {
+    top: 30,
+    skipMs: Math.max(0, summary.wallMs - loadMs - 500),
+    untilMs: summary.wallMs - 500,
+    appRoot,
+  });
   const out = process.stdout;
   out.write(
     `${result.requests} requests in ${seconds} s (${result.rps.toFixed(0)} req/s), ${(spent / result.requests).toFixed(3)} ms CPU per request\n`,
@@ -48,6 +64,10 @@ async function main(): Promise<void> {
   const perRequest = spent / result.requests;
   out.write(`profile: ${file}\n\nby layer (self time, % of busy, ≈ ms CPU per request):\n`);
   for (const l of measured.byLayer) {
+    out.write(`  ${l.percent.toFixed(1).padStart(5)}%  ${((l.percent / 100) * perRequest).toFixed(3)} ms  ${l.layer}\n`);
+  }
+  out.write(`\nby layer, node internals and native code charged to their caller (≈ ms CPU per request):\n`);
+  for (const l of measured.byCallerLayer) {
     out.write(`  ${l.percent.toFixed(1).padStart(5)}%  ${((l.percent / 100) * perRequest).toFixed(3)} ms  ${l.layer}\n`);
   }
   out.write(`\nby package (self time, % of busy):\n`);

@@ -5,22 +5,36 @@
  * direct. Prints one table and writes bench/results/latest.json.
  * BENCH_QUICK=1 for a short run; BENCH_SKIP_BUILD=1 to use dist/ as it is;
  * BENCH_BALLAST_MAIN=<path to main.js> to measure another build (before/after).
+ * BENCH_ONLY=paced,throughput (any of paced, throughput, streaming, vision,
+ * memory, faults, worst-case, pools, tracing) runs only those parts: short, targeted figures on a busy machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, availableParallelism, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeModelsFile } from '../test/support/models-file';
 import { Figures, rows } from './report/rows';
 import { renderTable } from './report/table';
 import { chatLatency } from './scenarios/chat-latency';
 import { faultModels, faults } from './scenarios/faults';
 import { openStreamsMemory } from './scenarios/open-streams';
+import { pools } from './scenarios/pools';
 import { streaming } from './scenarios/streaming';
 import { throughput } from './scenarios/throughput';
 import { tracingCost, TracingFigure, tracingRows } from './scenarios/tracing';
 import { ocrLatency, visionThroughput } from './scenarios/vision';
-import { Child, killAllChildren, LOG_DIR, REPO_ROOT, startBallast, startBareProxy, startUpstream } from './support/children';
+import {
+  allWorkersListening,
+  Child,
+  killAllChildren,
+  LOG_DIR,
+  REPO_ROOT,
+  startBallast,
+  startBareProxy,
+  startFrameworkFloor,
+  startUpstream,
+} from './support/children';
+import { WORST_CASE_CONCURRENCY, worstCaseMemory } from './scenarios/worst-case-memory';
 import { freePort } from './support/free-port';
 import { benchSettings } from './support/settings';
 import { Target } from './support/targets';
@@ -61,8 +75,23 @@ function mainModels(upstream: Child): string {
   });
 }
 
+const PARTS = ['paced', 'throughput', 'streaming', 'vision', 'memory', 'faults', 'worst-case', 'pools', 'tracing'] as const;
+
+function partsToRun(env: NodeJS.ProcessEnv = process.env): Set<(typeof PARTS)[number]> {
+  const asked = (env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const unknown = asked.filter((part) => !(PARTS as readonly string[]).includes(part));
+  if (unknown.length > 0) {
+    throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; known: ${PARTS.join(', ')}`);
+  }
+  return new Set(asked.length > 0 ? (asked as Array<(typeof PARTS)[number]>) : PARTS);
+}
+
 async function main(): Promise<void> {
   const settings = benchSettings();
+  const parts = partsToRun();
   const startedAt = new Date();
   const limit = openFileLimit();
   // Each open stream costs this process one socket; keep a margin for everything else.
@@ -74,81 +103,122 @@ async function main(): Promise<void> {
   progress(`mode ${settings.quick ? 'quick' : 'full'}; child logs in ${LOG_DIR}`);
   const upstream = await startUpstream('upstream', { chunks: 10 });
   const proxy = await startBareProxy('bare-proxy', upstream.origin);
+  const floor = await startFrameworkFloor('framework-floor', upstream.origin);
   const ballast = await startBallast('ballast', mainModels(upstream));
-  const targets: Target[] = [
-    { name: 'direct', origin: upstream.origin, model: 'bench-model' },
-    { name: 'proxy', origin: proxy.origin, model: 'bench-model', process: proxy },
-    { name: 'ballast', origin: ballast.origin, model: 'chat', process: ballast },
-  ];
+  const direct: Target = { name: 'direct', origin: upstream.origin, model: 'bench-model' };
+  const proxied: Target = { name: 'proxy', origin: proxy.origin, model: 'bench-model', process: proxy };
+  const floored: Target = { name: 'floor', origin: floor.origin, model: 'bench-model', process: floor };
+  const ballasted: Target = { name: 'ballast', origin: ballast.origin, model: 'chat', process: ballast };
+  // The floor answers non-streaming chat only.
+  const targets = [direct, proxied, ballasted];
+  const withFloor = [direct, proxied, floored, ballasted];
   const figures: Partial<Figures> = {};
-  let tracing!: TracingFigure;
+  let tracing: TracingFigure | undefined;
   try {
-    progress(`non-streaming chat, paced at ${settings.pacedRates.join(' and ')} rps`);
-    figures.paced = await chatLatency(targets, settings);
-    progress('highest rate with < 1% errors (autocannon)');
-    figures.throughput = await throughput(targets, settings);
-    progress('streaming: first chunk and later chunks');
-    figures.streaming = await streaming(upstream, targets, settings);
-    progress('vision: ImagePipeline vs raw sharp, embedded OCR');
-    figures.vision = { ...(await visionThroughput(settings)), ocr: await ocrLatency(ballast.origin, settings) };
+    if (parts.has('paced')) {
+      progress(`non-streaming chat, paced at ${settings.pacedRates.join(' and ')} rps`);
+      figures.paced = await chatLatency(withFloor, settings);
+    }
+    if (parts.has('throughput')) {
+      progress('highest rate with < 1% errors (autocannon), WORKERS=2 too');
+      const twoWorkers = await startBallast('ballast-2-workers', mainModels(upstream), { WORKERS: '2' });
+      try {
+        await allWorkersListening(twoWorkers);
+        figures.throughput = await throughput(
+          [...withFloor, { name: 'ballast2w', origin: twoWorkers.origin, model: 'chat', process: twoWorkers }],
+          settings,
+        );
+      } finally {
+        await twoWorkers.stop();
+      }
+    }
+    if (parts.has('streaming')) {
+      progress('streaming: first chunk and later chunks');
+      figures.streaming = await streaming(upstream, targets, settings);
+    }
+    if (parts.has('vision')) {
+      progress('vision: ImagePipeline vs raw sharp, embedded OCR');
+      figures.vision = { ...(await visionThroughput(settings)), ocr: await ocrLatency(ballast.origin, settings) };
+    }
   } finally {
-    await Promise.all([ballast.stop(), proxy.stop()]);
+    await Promise.all([ballast.stop(), floor.stop(), proxy.stop()]);
   }
   try {
     // Fresh processes: memory grown by the phases above would blur a per-stream figure (and a heap
     // grown to thousands of streams would slow the phases after it).
-    progress(`open slow streams: ${settings.openStreams.join(', ')}`);
-    figures.openStreams = [];
-    for (const start of [
-      () => startBareProxy('bare-proxy-memory', upstream.origin),
-      () => startBallast('ballast-memory', mainModels(upstream)),
-    ]) {
-      const middle = await start();
-      try {
-        const name = middle.name.startsWith('ballast') ? 'ballast' : 'proxy';
-        figures.openStreams.push(
-          await openStreamsMemory(
-            upstream,
-            { name, origin: middle.origin, model: name === 'ballast' ? 'chat' : 'bench-model', process: middle },
-            settings,
-          ),
-        );
-      } finally {
-        await middle.stop();
+    if (parts.has('memory')) {
+      progress(`open slow streams: ${settings.openStreams.join(', ')}`);
+      figures.openStreams = [];
+      for (const start of [
+        () => startBareProxy('bare-proxy-memory', upstream.origin),
+        () => startBallast('ballast-memory', mainModels(upstream)),
+      ]) {
+        const middle = await start();
+        try {
+          const name = middle.name.startsWith('ballast') ? 'ballast' : 'proxy';
+          figures.openStreams.push(
+            await openStreamsMemory(
+              upstream,
+              { name, origin: middle.origin, model: name === 'ballast' ? 'chat' : 'bench-model', process: middle },
+              settings,
+            ),
+          );
+        } finally {
+          await middle.stop();
+        }
       }
     }
-    progress(`faults (REQUEST_TIMEOUT_MS=${FAULT_DEADLINE_MS})`);
-    const deadPort = await freePort();
-    const faultBallast = await startBallast('ballast-faults', writeModelsFile(faultModels(upstream.origin, deadPort)), {
-      REQUEST_TIMEOUT_MS: String(FAULT_DEADLINE_MS),
-    });
-    try {
-      figures.faults = await faults({ upstream, ballast: faultBallast, deadlineMs: FAULT_DEADLINE_MS, deadPort }, settings);
-    } finally {
-      await faultBallast.stop();
+    if (parts.has('worst-case')) {
+      progress(`RSS under ${WORST_CASE_CONCURRENCY} concurrent worst-case-but-valid chat requests`);
+      const worstCase = await startBallast('ballast-worst-case', mainModels(upstream));
+      try {
+        figures.worstCase = await worstCaseMemory(worstCase);
+      } finally {
+        await worstCase.stop();
+      }
     }
-    progress('tracing off vs on (OTLP to a loopback sink)');
-    tracing = await tracingCost(upstream, settings);
+    if (parts.has('faults')) {
+      progress(`faults (REQUEST_TIMEOUT_MS=${FAULT_DEADLINE_MS})`);
+      const deadPort = await freePort();
+      const faultBallast = await startBallast('ballast-faults', writeModelsFile(faultModels(upstream.origin, deadPort)), {
+        REQUEST_TIMEOUT_MS: String(FAULT_DEADLINE_MS),
+      });
+      try {
+        figures.faults = await faults({ upstream, ballast: faultBallast, deadlineMs: FAULT_DEADLINE_MS, deadPort }, settings);
+      } finally {
+        await faultBallast.stop();
+      }
+    }
+    if (parts.has('tracing')) {
+      progress('tracing off vs on (OTLP to a loopback sink)');
+      tracing = await tracingCost(upstream, settings);
+    }
   } finally {
     await upstream.stop();
   }
-  const table = [...rows(figures as Figures), ...tracingRows(tracing)];
+  if (parts.has('pools')) {
+    progress('pools: a balanced pool vs a single entry, and p99 with and without hedging');
+    figures.pools = await pools(settings);
+  }
+  const table = [...rows(figures), ...(tracing ? tracingRows(tracing) : [])];
   const rendered = renderTable(table);
   const report = {
     startedAt: startedAt.toISOString(),
     durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
     mode: settings.quick ? 'quick' : 'full',
+    parts: [...parts],
     machine: machine(),
     settings,
     ballastMain: process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js',
     table,
     figures: { ...figures, tracing },
   };
-  const dir = join(REPO_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  // bench/results/latest.json is the record of a full run; a partial one stays beside the child logs.
+  const file = parts.size === PARTS.length ? join(REPO_ROOT, 'bench', 'results', 'latest.json') : join(LOG_DIR, 'partial.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\n${rendered}\n\n`);
-  progress(`${report.durationS} s; written to bench/results/latest.json`);
+  progress(`${report.durationS} s; written to ${file}`);
 }
 
 process.once('SIGINT', () => {

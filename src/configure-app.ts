@@ -1,4 +1,4 @@
-import { classifyError } from '@ballast/errors';
+import { BallastError, classifyError } from '@ballast/errors';
 import { BallastMetrics, ROOT_LOGGER, requestLifecycle } from '@ballast/observability';
 import express, { RequestHandler } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import { AppConfig } from './config';
 import { setupDocs } from './docs';
 import { answerUnparseableRequests } from './problems/client-error.handler';
+import { assertJsonShape, JsonShapeLimits } from './problems/json-shape';
+import { KnownRoutes } from './problems/known-routes';
+import { requireHost } from './problems/require-host.middleware';
 import { createValidationPipe } from './problems/validation.pipe';
 import { ShutdownCoordinator } from './shutdown';
 
@@ -26,17 +29,57 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.set('etag', false);
   // Runs before the body parsers so even their errors carry a request id.
   app.use(requestLifecycle(app.get<Logger>(ROOT_LOGGER), app.get(BallastMetrics)));
+  app.use(requireHost());
   // Counts in-flight requests, and refuses new ones with SHUTTING_DOWN while draining.
-  app.use(app.get(ShutdownCoordinator).middleware());
-  app.use(translatingErrors(express.json({ limit: jsonBodyLimit(config) })));
+  const routes = app.get(KnownRoutes);
+  app.use(app.get(ShutdownCoordinator).middleware((req) => routes.policyFor(req.method, req.path)?.openWhileDraining === true));
+  const shape: JsonShapeLimits = { maxDepth: config.limits.jsonMaxDepth, maxItems: config.limits.jsonMaxItems };
+  app.use(translatingErrors(express.json({ limit: jsonBodyLimit(config), verify: (_req, _res, bytes) => checkShape(bytes, shape) })));
   app.use(translatingErrors(express.urlencoded({ limit: '1mb', extended: false })));
-  app.useGlobalPipes(createValidationPipe());
-  answerUnparseableRequests(app.getHttpServer());
-  setupDocs(app);
+  app.useGlobalPipes(createValidationPipe(config.limits));
+  answerUnparseableRequests(app.getHttpServer(), app.get<Logger>(ROOT_LOGGER));
+  setupDocs(app, config.docsEnabled);
   // Signals are handled by exitGracefullyOnSignals (main.ts): drain first, then close the modules.
 }
 
-/** Body-parser errors become taxonomy errors where they enter, while their `type` still says what went wrong. */
+/** Carries a refusal through body-parser, which decorates what `verify` throws (status, body) before passing it on. */
+class ShapeRefusal extends Error {
+  constructor(readonly refusal: unknown) {
+    super('JSON shape refused');
+  }
+}
+
+function checkShape(bytes: Buffer, limits: JsonShapeLimits): void {
+  try {
+    assertJsonShape(bytes, limits);
+  } catch (error) {
+    throw new ShapeRefusal(error);
+  }
+}
+
+/**
+ * Body-parser errors become taxonomy errors where they enter, while their
+ * `type` still says what went wrong. The body they carry is dropped: it would
+ * otherwise be logged whole with the cause (megabytes per request).
+ */
 function translatingErrors(parser: RequestHandler): RequestHandler {
-  return (req, res, next) => parser(req, res, (error?: unknown) => next(error === undefined ? undefined : classifyError(error)));
+  return (req, res, next) =>
+    parser(req, res, (error?: unknown) => {
+      if (error === undefined) {
+        next();
+        return;
+      }
+      if (error instanceof ShapeRefusal) {
+        next(classifyError(error.refusal));
+        return;
+      }
+      if (typeof error === 'object' && error !== null && 'body' in error) {
+        delete (error as { body?: unknown }).body;
+      }
+      if (/^Z_/.test(String((error as { code?: unknown }).code))) {
+        next(new BallastError('VALIDATION_FAILED', { detail: 'The request body is not valid for its Content-Encoding.', cause: error }));
+        return;
+      }
+      next(classifyError(error));
+    });
 }

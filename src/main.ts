@@ -5,9 +5,11 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { ROOT_LOGGER } from '@ballast/observability';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { runAsClusterPrimary, shutdownSignals } from './cluster';
 import { ConfigError, loadConfig } from './config';
 import { configureApp } from './configure-app';
 import { exitGracefullyOnSignals } from './shutdown';
+import { applyServerLimits } from './server/apply-server-limits';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -20,12 +22,16 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  if (runAsClusterPrimary(config)) {
+    return; // WORKERS > 1: this process is the cluster's primary (src/cluster)
+  }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     bufferLogs: true,
   });
   configureApp(app, config);
-  exitGracefullyOnSignals(app);
+  applyServerLimits(app.getHttpServer(), config.server);
+  exitGracefullyOnSignals(app, shutdownSignals());
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -33,11 +33,17 @@ export interface ProfileSummary {
   topFunctions: Array<{ name: string; where: string; selfMs: number; percent: number }>;
   byGroup: Array<{ group: string; selfMs: number; percent: number }>;
   byLayer: Array<{ layer: string; selfMs: number; percent: number }>;
+  /**
+   * The same time, with node internals, native code and node http charged to
+   * the nearest caller that is a layer of the app (JSON.stringify under pino is
+   * logging; promise machinery under the throttler is the rate limit).
+   */
+  byCallerLayer: Array<{ layer: string; selfMs: number; percent: number }>;
   /** Inclusive time of the functions whose name matches, for "who called all of this". */
   inclusive: Array<{ name: string; totalMs: number; percent: number }>;
 }
 
-function groupOf(frame: CallFrame): string {
+function groupOf(frame: CallFrame, appRoot: string): string {
   const { url, functionName } = frame;
   if (functionName === '(idle)') {
     return 'idle';
@@ -65,8 +71,11 @@ function groupOf(frame: CallFrame): string {
     const rest = url.slice(nm + 'node_modules/'.length).split('/');
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
-  const dist = url.match(/dist\/(libs\/[^/]+|src\/[^/]+)/);
-  return dist ? `ballast ${dist[1]}` : 'ballast';
+  // libs/models splits into its router and its providers: two different layers of a request.
+  const inApp = url.lastIndexOf(appRoot);
+  const relative = inApp >= 0 ? url.slice(inApp + appRoot.length) : url;
+  const dist = relative.match(/^(libs\/models\/src\/(?:router|providers)|src\/chat\/dto|libs\/[^/]+|src\/[^/]+)/);
+  return dist ? `ballast ${dist[1].replace('/src/', '/')}` : 'ballast';
 }
 
 function shortWhere(frame: CallFrame): string {
@@ -84,35 +93,54 @@ export interface SummariseOptions {
   skipMs?: number;
   /** Only samples up to this long after the profile started (skips shutdown), ms. */
   untilMs?: number;
+  /** The build's root, holding its src/ and libs/ (default: any `dist/`), so another build's files are grouped too. */
+  appRoot?: string;
 }
 
 /** Packages folded into the layers of a request, for "where does a request's CPU go". */
 const LAYERS: Array<[RegExp, string]> = [
   [/^(gc)$/, 'garbage collection'],
+  [/^(router|path-to-regexp|parseurl)$/, 'Express router'],
   [
-    /^(router|express|body-parser|raw-body|@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|path-to-regexp|parseurl|content-type|type-is|iconv-lite|forwarded|proxy-addr|debug|ms|reflect-metadata|finalhandler|on-finished|qs|media-typer|mime-types|send|vary|depd|http-errors|statuses)$/,
-    'Nest + Express',
+    /^(express|body-parser|raw-body|@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|content-type|type-is|iconv-lite|forwarded|proxy-addr|debug|ms|reflect-metadata|finalhandler|on-finished|qs|media-typer|mime-types|send|vary|depd|http-errors|statuses|rxjs|bytes|unpipe|ee-first|encodeurl|escape-html|safe-buffer|setprototypeof|toidentifier)$/,
+    'Nest + Express (execution context, body parser, response)',
   ],
-  [/^(class-validator|class-transformer|validator|libphonenumber-js)$/, 'request validation (class-validator/transformer)'],
-  [/^(@nestjs\/throttler|ballast src\/rate-limit|ballast src\/auth)$/, 'auth + rate limit guards'],
-  [/^(openai|undici|ballast libs\/models|ballast src\/chat)$/, 'model call (provider, SDK, undici)'],
+  [
+    /^(class-validator|class-transformer|validator|libphonenumber-js|ballast src\/problems|ballast src\/chat\/dto)$/,
+    'request validation (pipe, class-validator/transformer)',
+  ],
+  [/^(ballast src\/auth)$/, 'auth guard'],
+  [/^(@nestjs\/throttler|@nest-lab\/throttler-storage-redis|ballast src\/rate-limit)$/, 'rate limit (throttler guard + store)'],
+  [/^(ballast src\/shutdown|ballast src\/model-status)$/, 'other middleware (shutdown tracking, model headers)'],
+  [/^(ballast libs\/models\/router|ballast src\/chat|ballast libs\/models)$/, 'chat service + model router'],
+  [/^(openai|undici|ballast libs\/models\/providers)$/, 'provider (openai provider, undici, SDK types)'],
   [/^(ballast libs\/resilience|cockatiel)$/, 'resilience (policy, breaker, timeouts)'],
   [
-    /^(pino|sonic-boom|prom-client|nestjs-pino|ballast libs\/observability|@pinojs\/redact|fast-redact|tdigest|bintrees|uuid)$/,
-    'logs + metrics + request context',
+    /^(pino|sonic-boom|nestjs-pino|pino-http|@pinojs\/redact|fast-redact|pino-std-serializers|quick-format-unescaped|atomic-sleep|on-exit-leak-free|thread-stream|safe-stable-stringify|fast-safe-stringify)$/,
+    'logging (pino)',
   ],
+  [/^(prom-client|tdigest|bintrees)$/, 'metrics (prom-client)'],
+  [/^(ballast libs\/observability|uuid)$/, 'request lifecycle + context (middleware, request id)'],
+  [/^(ballast libs\/errors)$/, 'errors (taxonomy)'],
   [/^node:(_http_|net|stream)/, 'node http / sockets'],
   [/^node:/, 'node internals (promises, async_hooks, events, timers)'],
   [/^(native \/ builtins|program)/, 'native (syscalls, JSON, builtins)'],
   [/^ballast/, 'ballast, other'],
 ];
 
+/** Layers that are the runtime's rather than a caller's: their time is charged to the caller in byCallerLayer. */
+const RUNTIME_LAYERS = new Set([
+  'node http / sockets',
+  'node internals (promises, async_hooks, events, timers)',
+  'native (syscalls, JSON, builtins)',
+]);
+
 export function layerOf(group: string): string {
   return LAYERS.find(([pattern]) => pattern.test(group))?.[1] ?? 'other packages';
 }
 
 export function summariseProfile(path: string, options: SummariseOptions = {}): ProfileSummary {
-  const { top = 25, inclusive: inclusiveNames = [], skipMs = 0, untilMs = Infinity } = options;
+  const { top = 25, inclusive: inclusiveNames = [], skipMs = 0, untilMs = Infinity, appRoot = 'dist/' } = options;
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
@@ -144,7 +172,7 @@ export function summariseProfile(path: string, options: SummariseOptions = {}): 
     const entry = functions.get(key) ?? { name: frame.functionName || '(anonymous)', where, us: 0 };
     entry.us += us;
     functions.set(key, entry);
-    const group = groupOf(frame);
+    const group = groupOf(frame, appRoot);
     groups.set(group, (groups.get(group) ?? 0) + us);
   }
   const busyUs = wallUs - idleUs;
@@ -152,6 +180,33 @@ export function summariseProfile(path: string, options: SummariseOptions = {}): 
   for (const [group, us] of groups) {
     const layer = layerOf(group);
     layers.set(layer, (layers.get(layer) ?? 0) + us);
+  }
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) {
+      parentOf.set(child, node.id);
+    }
+  }
+  const callerLayer = new Map<number, string>();
+  const callerLayerOf = (id: number): string => {
+    const known = callerLayer.get(id);
+    if (known !== undefined) {
+      return known;
+    }
+    const own = layerOf(groupOf(byId.get(id)!.callFrame, appRoot));
+    const up = parentOf.get(id);
+    const layer =
+      RUNTIME_LAYERS.has(own) && up !== undefined && byId.get(up)!.callFrame.functionName !== '(root)' ? callerLayerOf(up) : own;
+    callerLayer.set(id, layer);
+    return layer;
+  };
+  const callerLayers = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') {
+      continue;
+    }
+    const layer = callerLayerOf(id);
+    callerLayers.set(layer, (callerLayers.get(layer) ?? 0) + us);
   }
   const pct = (us: number) => Math.round((us / busyUs) * 1000) / 10;
   const ms = (us: number) => Math.round(us / 100) / 10;
@@ -185,6 +240,9 @@ export function summariseProfile(path: string, options: SummariseOptions = {}): 
       .map((f) => ({ name: f.name, where: f.where, selfMs: ms(f.us), percent: pct(f.us) })),
     byGroup: [...groups.entries()].sort((a, b) => b[1] - a[1]).map(([group, us]) => ({ group, selfMs: ms(us), percent: pct(us) })),
     byLayer: [...layers.entries()].sort((a, b) => b[1] - a[1]).map(([layer, us]) => ({ layer, selfMs: ms(us), percent: pct(us) })),
+    byCallerLayer: [...callerLayers.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([layer, us]) => ({ layer, selfMs: ms(us), percent: pct(us) })),
     inclusive,
   };
 }

@@ -1,12 +1,16 @@
-/** One table for every figure: direct, bare proxy and Ballast side by side, with the target where there is one. */
+/** One table for every figure: direct, bare proxy, framework floor and Ballast side by side, with the target where there is one. */
 
 export interface Row {
   figure: string;
   direct: string;
   proxy: string;
+  /** The framework floor (bench/framework-floor.ts), where it was measured. */
+  floor?: string;
   ballast: string;
   /** Ballast against going direct: an added amount or a ratio. */
   vsDirect: string;
+  /** Ballast against the framework floor in the same run. */
+  vsFloor?: string;
   target: string;
   /** 'met', 'MISSED', or '' when there is no target. */
   verdict: string;
@@ -16,8 +20,10 @@ const HEADERS: Record<keyof Row, string> = {
   figure: 'figure',
   direct: 'direct',
   proxy: 'bare proxy',
+  floor: 'framework floor',
   ballast: 'Ballast',
   vsDirect: 'Ballast vs direct',
+  vsFloor: 'Ballast / floor',
   target: 'target',
   verdict: '',
 };
@@ -25,11 +31,14 @@ const HEADERS: Record<keyof Row, string> = {
 /** A Markdown table (readable in a terminal, pasteable into the README). */
 export function renderTable(rows: Row[]): string {
   const keys = Object.keys(HEADERS) as Array<keyof Row>;
-  const widths = keys.map((k) => Math.max(HEADERS[k].length, ...rows.map((r) => r[k].length)));
+  const cell = (r: Row, k: keyof Row) => r[k] ?? '';
+  const widths = keys.map((k) => Math.max(HEADERS[k].length, ...rows.map((r) => cell(r, k).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(keys.map((k) => HEADERS[k])), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => r[k])))].join(
-    '\n',
-  );
+  return [
+    line(keys.map((k) => HEADERS[k])),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(keys.map((k) => cell(r, k)))),
+  ].join('\n');
 }
 
 export function fmt(value: number | undefined, unit = '', digits?: number): string {

@@ -1,6 +1,6 @@
 /** Non-streaming chat at a paced rate: latency through each target, and what the middle adds. */
 import { paced, pool } from '../load/paced';
-import { cpuMs } from '../support/proc-stats';
+import { treeCpuMs } from '../support/proc-stats';
 import { BenchSettings } from '../support/settings';
 import { LatencySummary, summarise } from '../support/stats';
 import { CHAT_PATH, chatBody, Target, TargetName } from '../support/targets';
@@ -10,7 +10,7 @@ export interface PacedFigure {
   latency: Record<TargetName, LatencySummary>;
   /** Errors (non-2xx, failures, hung) per target. */
   errors: Record<TargetName, number>;
-  /** CPU the middle process spent per request, ms. */
+  /** CPU the middle process (with its workers, if any) spent per request, ms. */
   cpuPerRequestMs: Partial<Record<TargetName, number>>;
   /** The sender's own lateness, p99 ms (a sanity check on the schedule). */
   scheduleSlipP99: number;
@@ -33,11 +33,11 @@ export async function chatLatency(targets: Target[], settings: BenchSettings): P
         const client = pool(target.origin);
         const options = { rate, path: CHAT_PATH, body: chatBody(target), timeoutMs: 10_000 };
         await paced(client, { ...options, durationMs: settings.warmupMs });
-        const before = target.process ? cpuMs(target.process.pid) : 0;
+        const before = target.process ? treeCpuMs(target.process.pid) : 0;
         const result = await paced(client, { ...options, durationMs: settings.pacedMs / rounds });
         if (target.process) {
           const spent = cpu.get(target.name) ?? { ms: 0, requests: 0 };
-          cpu.set(target.name, { ms: spent.ms + cpuMs(target.process.pid) - before, requests: spent.requests + result.sent });
+          cpu.set(target.name, { ms: spent.ms + treeCpuMs(target.process.pid) - before, requests: spent.requests + result.sent });
         }
         await client.close();
         samples.set(target.name, [...(samples.get(target.name) ?? []), ...result.latencies]);

@@ -1,7 +1,7 @@
 /** The processes a benchmark drives: the test upstream, Ballast and the bare proxy, each its own child. */
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, openSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
@@ -96,6 +96,8 @@ async function start(name: string, args: string[], env: Record<string, string>, 
 export interface UpstreamOptions {
   /** Content chunks per streamed answer. */
   chunks?: number;
+  /** Seeds the upstream's random faults, so a run repeats. */
+  seed?: number;
 }
 
 /** The test upstream (test/upstream) in its own process, not recording requests. */
@@ -103,7 +105,11 @@ export function startUpstream(name: string, options: UpstreamOptions = {}): Prom
   return start(
     name,
     [...TS_NODE, 'test/upstream/main.ts'],
-    { UPSTREAM_RECORD: 'false', UPSTREAM_CHUNKS: String(options.chunks ?? 5) },
+    {
+      UPSTREAM_RECORD: 'false',
+      UPSTREAM_CHUNKS: String(options.chunks ?? 5),
+      ...(options.seed === undefined ? {} : { UPSTREAM_SEED: String(options.seed) }),
+    },
     '/v1/models',
   );
 }
@@ -117,10 +123,16 @@ const BALLAST_MAIN = process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js';
  * budget. TRUST_PROXY is on because the load comes as many clients through
  * X-Forwarded-For (see clientHeaders), as it would behind an ingress.
  */
-export function startBallast(name: string, modelsFile: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
+export function startBallast(
+  name: string,
+  modelsFile: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  main = BALLAST_MAIN,
+): Promise<Child> {
   return start(
     name,
-    [...nodeArgs, BALLAST_MAIN],
+    [...nodeArgs, main],
     {
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
@@ -136,6 +148,22 @@ export function startBallast(name: string, modelsFile: string, env: Record<strin
 /** The practical limit: a bare node:http + undici pass-through proxy (bench/bare-proxy.ts). */
 export function startBareProxy(name: string, upstreamOrigin: string): Promise<Child> {
   return start(name, ['-r', 'ts-node/register/transpile-only', 'bench/bare-proxy.ts'], { UPSTREAM: upstreamOrigin }, '/v1/models');
+}
+
+/** WORKERS > 1: resolves once the primary logs that every worker listens (connections made earlier all land on the first). */
+export async function allWorkersListening(child: Child, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!readFileSync(child.logFile, 'utf8').includes('"msg":"workers listening"')) {
+    if (Date.now() > deadline) {
+      throw new Error(`${child.name}: not every worker listens after ${timeoutMs} ms; see ${child.logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 100)); // the log is a file: nothing to await but its next write
+  }
+}
+
+/** The framework floor: a minimal Nest 11 + Express app calling the upstream (bench/framework-floor.ts). */
+export function startFrameworkFloor(name: string, upstreamOrigin: string, nodeArgs: string[] = []): Promise<Child> {
+  return start(name, [...nodeArgs, ...TS_NODE, 'bench/framework-floor.ts'], { UPSTREAM: upstreamOrigin }, '/v1/models');
 }
 
 /** Sets the upstream's default fault through its control route (undefined = behave). */

@@ -1,5 +1,5 @@
 /** What a child process costs, read from /proc (Linux): resident memory and CPU time. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every mainstream Linux. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -18,4 +18,26 @@ export function cpuMs(pid: number): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The process's direct children (a cluster primary's workers), from /proc/<pid>/task/<tid>/children. */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time of the process and every descendant still running (WORKERS > 1: the primary and its workers), ms. */
+export function treeCpuMs(pid: number): number {
+  let total: number;
+  try {
+    total = cpuMs(pid);
+  } catch {
+    return 0; // exited between the listing and the read
+  }
+  return childPids(pid).reduce((sum, child) => sum + treeCpuMs(child), total);
 }

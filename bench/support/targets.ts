@@ -1,14 +1,15 @@
-/** The three ways to reach the test upstream that every figure compares. */
+/** The ways to reach the test upstream that the figures compare. */
 import { Child } from './children';
 
-export type TargetName = 'direct' | 'proxy' | 'ballast';
+/** floor: bench/framework-floor.ts (non-streaming only); ballast2w: Ballast with WORKERS=2 (throughput only). */
+export type TargetName = 'direct' | 'proxy' | 'floor' | 'ballast' | 'ballast2w';
 
 export interface Target {
   name: TargetName;
   origin: string;
   /** The model name this target expects in a chat request. */
   model: string;
-  /** The process in the middle (proxy, Ballast); none when going direct. */
+  /** The process in the middle (proxy, floor, Ballast); none when going direct. */
   process?: Child;
 }
 

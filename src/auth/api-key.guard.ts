@@ -1,29 +1,49 @@
 import { BallastError } from '@ballast/errors';
+import { BallastMetrics } from '@ballast/observability';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiKeyVerifier, presentedKeys } from './api-key.verifier';
-import { isApiRequest, setApiClient } from './api-scope';
+import { AuthFailureLimiter } from './auth-failure.limiter';
+import { setApiClient } from './api-scope';
+import { routePolicy } from './route-policy';
 
 /**
- * With API_KEYS set, every /v1 route needs a valid key. The 401 says how to
- * authenticate and nothing about the key that was sent.
+ * With API_KEYS set, every route not declared `@PublicRoute()` needs a valid key. The 401 says how to
+ * authenticate and nothing about the key that was sent. A client IP that
+ * fails too often is refused with 429 before its keys are even looked at.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly verifier: ApiKeyVerifier) {}
+  constructor(
+    private readonly verifier: ApiKeyVerifier,
+    private readonly failures: AuthFailureLimiter,
+    private readonly metrics: BallastMetrics,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http' || !this.verifier.enabled) {
       return true;
     }
-    const req = context.switchToHttp().getRequest<Request>();
-    if (!isApiRequest(req)) {
+    if (routePolicy(context).public) {
       return true;
     }
-    const clientId = presentedKeys(req.headers)
-      .map((key) => this.verifier.verify(key))
-      .find((id) => id !== undefined);
+    const req = context.switchToHttp().getRequest<Request>();
+    const ip = req.ip ?? 'unknown';
+    const retryAfterSeconds = this.failures.retryAfterSeconds(ip);
+    if (retryAfterSeconds > 0) {
+      this.metrics.rateLimited.inc();
+      throw new BallastError('RATE_LIMITED', {
+        detail: 'Too many failed authentications from this address. Wait for Retry-After seconds, then try again.',
+        retryAfterSeconds,
+      });
+    }
+    const presented = presentedKeys(req.headers);
+    const clientId = presented.map((key) => this.verifier.verify(key)).find((id) => id !== undefined);
     if (!clientId) {
+      // Only a wrong key is a guess; a request with none (a misconfigured client) must not lock out its neighbours.
+      if (presented.length > 0) {
+        this.failures.recordFailure(ip);
+      }
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="ballast"');
       throw new BallastError('UNAUTHENTICATED');
     }

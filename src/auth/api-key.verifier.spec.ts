@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
 import { ApiKeyVerifier, presentedKeys } from './api-key.verifier';
@@ -44,6 +45,18 @@ describe('ApiKeyVerifier', () => {
 
   it.each(['', 'alpha', 'alpha-key-', 'alpha-key-1 ', 'alpha-key-12', 'ALPHA-KEY-1'])('refuses %p', (presented) => {
     expect(sut.verify(presented)).toBeUndefined();
+  });
+
+  it('names keys by an HMAC, never by a plain digest of the key (guesses cannot be checked against Redis)', () => {
+    const plain = createHash('sha256').update('alpha-key-1').digest('hex').slice(0, 16);
+    expect(sut.verify('alpha-key-1')).not.toBe(`key:${plain}`);
+  });
+
+  it('gives every replica with the same keys the same ids, and another RATE_LIMIT_KEY_SECRET other ids', () => {
+    expect(verifier(['beta-key-2', 'alpha-key-1']).verify('alpha-key-1')).toBe(sut.verify('alpha-key-1'));
+    const salted = new ApiKeyVerifier({ apiKeys: ['alpha-key-1'], rateLimitKeySecret: 's3cret' } as AppConfig, silentLogger);
+    expect(salted.verify('alpha-key-1')).toMatch(/^key:[0-9a-f]{16}$/);
+    expect(salted.verify('alpha-key-1')).not.toBe(sut.verify('alpha-key-1'));
   });
 
   it('warns at start-up when no key is configured', () => {

@@ -1,6 +1,6 @@
 import { ROOT_LOGGER } from '@ballast/observability';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config';
@@ -34,19 +34,30 @@ export function presentedKeys(headers: IncomingHttpHeaders): string[] {
 @Injectable()
 export class ApiKeyVerifier implements OnApplicationBootstrap {
   private readonly digests: Buffer[];
+  private readonly ids = new Map<string, string>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     this.digests = config.apiKeys.map(sha256);
+    // Ids are HMACs, not plain digests: whoever reads Redis cannot test guesses of a key against them.
+    // Without RATE_LIMIT_KEY_SECRET the HMAC key is derived from all the configured keys: the same on
+    // every replica with the same API_KEYS, and unknown to anyone who does not hold every one of them.
+    const secret = config.rateLimitKeySecret ?? sha256([...config.apiKeys].sort().join('\n'));
+    for (const [index, key] of config.apiKeys.entries()) {
+      this.ids.set(
+        this.digests[index].toString('hex'),
+        `key:${createHmac('sha256', secret).update(key, 'utf8').digest('hex').slice(0, 16)}`,
+      );
+    }
   }
 
   get enabled(): boolean {
     return this.digests.length > 0;
   }
 
-  /** A stable, non-secret id of the matching key (a digest prefix), or undefined. */
+  /** A stable, non-secret id of the matching key (an HMAC prefix), or undefined. */
   verify(presented: string): string | undefined {
     const digest = sha256(presented);
     let matched: Buffer | undefined;
@@ -55,7 +66,7 @@ export class ApiKeyVerifier implements OnApplicationBootstrap {
         matched = candidate;
       }
     }
-    return matched ? `key:${matched.subarray(0, 8).toString('hex')}` : undefined;
+    return matched ? this.ids.get(matched.toString('hex')) : undefined;
   }
 
   onApplicationBootstrap(): void {

@@ -1,2 +1,4 @@
 export { AuthModule } from './auth.module';
-export { API_PREFIX, apiClientOf, isApiRequest } from './api-scope';
+export { apiClientOf } from './api-scope';
+export { OpenWhileDraining, policyOf, PUBLIC_EXTENSION, PublicRoute, routePolicy } from './route-policy';
+export type { RoutePolicy } from './route-policy';

@@ -1,15 +1,22 @@
+import type { RoutedStream } from '@ballast/models';
 import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
-import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Body, Controller, Headers, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { apiClientOf } from '../auth/api-scope';
 import { APP_CONFIG } from '../config';
+import { ApiProblemResponses, IMAGE_PROBLEMS, MODEL_CALL_PROBLEMS } from '../docs';
 import type { AppConfig } from '../config';
 import { ShutdownCoordinator } from '../shutdown';
 import { ChatService } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { modelHeaders } from '../model-status/model-headers';
+import { ResumableStreams } from './resume/resumable-streams';
+import { parseLastEventId } from './resume/stream-cursor';
+import { streamOwner } from './resume/stream-owner';
 import { pipeStream } from './sse/pipe-stream';
+import type { SseSink } from './sse/sse-sink';
 import { SseResponse } from './sse/sse-response';
 
 @ApiTags('chat')
@@ -17,6 +24,7 @@ import { SseResponse } from './sse/sse-response';
 export class ChatController {
   constructor(
     private readonly chat: ChatService,
+    private readonly streams: ResumableStreams,
     private readonly metrics: BallastMetrics,
     private readonly shutdown: ShutdownCoordinator,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -27,18 +35,65 @@ export class ChatController {
   @HttpCode(200)
   @ApiOperation({ summary: 'OpenAI Chat Completions; `stream: true` answers with server-sent events' })
   @ApiBody({ type: ChatCompletionRequestDto })
+  @ApiHeader({
+    name: 'X-Ballast-Resumable',
+    required: false,
+    description: '`true`: keep the stream in the replay buffer so it can be resumed',
+  })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'With `stream: true`: resume that stream after this event instead of generating',
+  })
   @ApiOkResponse({ description: 'An OpenAI chat.completion, or text/event-stream of chat.completion.chunk events' })
-  async create(@Body() dto: ChatCompletionRequestDto, @Res() res: Response): Promise<void> {
+  @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS, 'STREAM_NOT_FOUND')
+  async create(
+    @Body() dto: ChatCompletionRequestDto,
+    @Req() req: Request,
+    @Res() res: Response,
+    @Headers('last-event-id') lastEventId?: string,
+    @Headers('x-ballast-resumable') resumableHeader?: string,
+  ): Promise<void> {
     if (!dto.stream) {
       const routed = await this.chat.complete(dto);
       res.set(modelHeaders(routed.served, routed.fallback)).json(routed.value);
       return;
     }
+    const context = requestContext.current();
+    const requestId = context?.requestId ?? '';
+    const client = context?.signal ?? new AbortController().signal;
+    const owner = streamOwner(apiClientOf(req));
+    if (lastEventId) {
+      // A resume never generates: the same request again, answered from the replay buffer.
+      const cursor = parseLastEventId(lastEventId);
+      const meta = await this.streams.resumable(cursor.requestId, cursor.after, owner);
+      return this.streams.follow(cursor.requestId, cursor.after, meta, client, res);
+    }
+    // Where a continuation's `: continued <entry>` goes: the sink exists only once the first chunk is in hand.
+    const sinkRef: { current?: SseSink } = {};
+    const onContinue = (entry: string) => sinkRef.current?.comment(`continued ${entry}`);
+    if (this.streams.wanted(resumableHeader, dto.model)) {
+      return this.streams.start(requestId, owner, client, res, {
+        begin: (signal) => this.chat.stream(dto, { signal, onContinue }),
+        headers: (routed) => modelHeaders(routed.served, routed.fallback),
+        pipe: (routed, sink) => this.pipe(routed, (sinkRef.current = sink), dto),
+        cancel: async (routed) => {
+          // Starting and stopping the iteration is what aborts the upstream and frees its slot.
+          for await (const _chunk of routed.chunks) {
+            break;
+          }
+        },
+      });
+    }
     // Before the first chunk, failures are ordinary problem responses (the filter); after it, error events.
-    const routed = await this.chat.stream(dto);
-    const sse = new SseResponse(res, requestContext.requestId() ?? '', this.config.sseKeepAliveMs);
+    const routed = await this.chat.stream(dto, { onContinue });
+    const sse = new SseResponse(res, requestId, this.config.sseKeepAliveMs);
     sse.open(modelHeaders(routed.served, routed.fallback));
-    await pipeStream(routed, sse, {
+    await this.pipe(routed, (sinkRef.current = sse), dto);
+  }
+
+  private pipe(routed: RoutedStream, sink: SseSink, dto: ChatCompletionRequestDto) {
+    return pipeStream(routed, sink, {
       tracker: this.shutdown,
       clientWantsUsage: dto.stream_options?.include_usage === true,
       metrics: this.metrics,

@@ -1,5 +1,6 @@
 import { ImagePipeline } from '@ballast/imaging';
 import { CHAT_ROUTING, ChatRouting, ChatRequest, MODEL_ROUTER, ModelRouter, RoutedStream, Routed, ChatCompletion } from '@ballast/models';
+import type { StreamOptions } from '@ballast/models';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
@@ -21,20 +22,21 @@ export class ChatService {
     return this.routing.complete(dto.model, await this.prepare(dto));
   }
 
-  async stream(dto: ChatCompletionRequestDto): Promise<RoutedStream> {
+  /** `options.signal` replaces the client's: a resumable stream's generation outlives its reader. */
+  async stream(dto: ChatCompletionRequestDto, options: StreamOptions = {}): Promise<RoutedStream> {
     const request = await this.prepare(dto);
     // Always ask for usage so tokens are counted even for streams; the SSE layer hides it if the client did not ask.
-    return this.routing.stream(dto.model, { ...request, stream_options: { ...dto.stream_options, include_usage: true } });
+    return this.routing.stream(dto.model, { ...request, stream_options: { ...dto.stream_options, include_usage: true } }, options);
   }
 
   private async prepare(dto: ChatCompletionRequestDto): Promise<ChatRequest> {
     assertFitsContext(this.router.route(dto.model), dto.messages, dto.max_completion_tokens ?? dto.max_tokens);
     const { model: _model, stream: _stream, ...passthrough } = dto;
-    const messages = await prepareImages(
-      dto.messages as unknown as Array<Record<string, unknown>>,
-      this.images,
-      this.config.maxUploadBytes,
-    );
+    const messages = await prepareImages(dto.messages as unknown as Array<Record<string, unknown>>, this.images, {
+      maxBytes: this.config.maxUploadBytes,
+      maxImages: this.config.limits.chatMaxImages,
+      maxPixelsTotal: this.config.limits.chatMaxImagePixelsTotal,
+    });
     return { ...passthrough, messages } as unknown as ChatRequest;
   }
 }

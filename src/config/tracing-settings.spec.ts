@@ -29,6 +29,13 @@ describe('tracingSettings', () => {
     expect(tracingSettings({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).enabled).toBe(false);
   });
 
+  it('is off in the primary of a cluster, on in its workers and in a single process', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', WORKERS: '2' };
+    expect(tracingSettings(env, { clusterPrimary: true }).enabled).toBe(false);
+    expect(tracingSettings(env, { clusterPrimary: false }).enabled).toBe(true);
+    expect(tracingSettings({ ...env, WORKERS: '1' }, { clusterPrimary: true }).enabled).toBe(true);
+  });
+
   it('stays off on a bad value (loadConfig then refuses to start, naming it)', () => {
     expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).enabled).toBe(false);
     expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'zipkin' }).enabled).toBe(false);

@@ -12,6 +12,7 @@ const TRACING_NAMES = {
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: true,
   OTEL_BSP_MAX_QUEUE_SIZE: true,
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: true,
+  WORKERS: true,
 } as const;
 
 /** Which exporters the variables ask for: named ones, or OTLP when only an endpoint is set. Off otherwise. */
@@ -32,9 +33,10 @@ function exportersOf(e: Pick<EnvConfig, keyof typeof TRACING_NAMES>): TracingSet
  * start before Nest loads; a bad value here leaves tracing off, and
  * loadConfig then refuses to start with the setting named.
  */
-export function tracingSettings(env: Record<string, string | undefined>): TracingSettings {
+export function tracingSettings(env: Record<string, string | undefined>, where: { clusterPrimary?: boolean } = {}): TracingSettings {
   const parsed = envSchema.pick(TRACING_NAMES).safeParse(env);
-  if (!parsed.success) {
+  // With WORKERS > 1 the primary only forks and serves /metrics from its workers: each worker traces its own requests.
+  if (!parsed.success || (where.clusterPrimary && parsed.data.WORKERS > 1)) {
     return TRACING_OFF;
   }
   const e = parsed.data;

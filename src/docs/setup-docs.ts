@@ -1,15 +1,16 @@
-import { ERROR_CATALOG, ErrorCode } from '@ballast/errors';
+import { BallastError, ERROR_CATALOG, ErrorCode } from '@ballast/errors';
+import type { NextFunction, Request, Response } from 'express';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { OpenAPIObject, ResponseObject, ResponsesObject } from '@nestjs/swagger';
-import { API_PREFIX } from '../auth';
+import { PUBLIC_EXTENSION } from '../auth';
 import { PROBLEM_CONTENT_TYPE, problemResponse } from './api-problem.decorator';
 import { FieldErrorDto, OpenAiErrorDto, ProblemDetailsDto } from './problem-details.dto';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
 
-/** What any /v1 route may answer besides its own problems. */
+/** What any protected route may answer besides its own problems. */
 const API_ROUTE_PROBLEMS: ErrorCode[] = ['UNAUTHENTICATED', 'RATE_LIMITED', 'INTERNAL_ERROR', 'SHUTTING_DOWN'];
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -32,15 +33,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return document;
 }
 
-/** Every /v1 operation: authenticated by either scheme, and documented with the edge's problems. */
+/** Every operation not declared `@PublicRoute()`: authenticated by either scheme, and documented with the edge's problems. */
 function addApiRouteProblems(document: OpenAPIObject): void {
   for (const [path, item] of Object.entries(document.paths)) {
-    if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
-      continue;
-    }
     for (const method of HTTP_METHODS) {
       const operation = item[method];
-      if (!operation) {
+      if (!operation || (operation as unknown as Record<string, unknown>)[PUBLIC_EXTENSION] === true) {
         continue;
       }
       operation.security ??= [{ bearer: [] }, { 'api-key': [] }];
@@ -65,8 +63,28 @@ function addProblem(responses: ResponsesObject, code: ErrorCode, path: string): 
   }
 }
 
-/** Serves the UI at /docs and the document at /docs-json. */
-export function setupDocs(app: INestApplication): void {
+/** What the swagger-ui page loads; the rest of swagger-ui-dist (package.json, source maps…) is not served. */
+const UI_FILES = new Set([
+  '',
+  '/',
+  '/swagger-ui.css',
+  '/swagger-ui-bundle.js',
+  '/swagger-ui-standalone-preset.js',
+  '/swagger-ui-init.js',
+  '/favicon-32x32.png',
+  '/favicon-16x16.png',
+]);
+
+function onlyUiFiles(req: Request, _res: Response, next: NextFunction): void {
+  next(UI_FILES.has(req.path) ? undefined : new BallastError('NOT_FOUND'));
+}
+
+/** Serves the UI at /docs and the document at /docs-json; neither when DOCS=false. */
+export function setupDocs(app: INestApplication, enabled = true): void {
+  if (!enabled) {
+    return;
+  }
+  app.use(`/${DOCS_PATH}`, onlyUiFiles);
   SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],

@@ -1,6 +1,7 @@
 import { Controller, Get, UseFilters } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { OpenWhileDraining, PublicRoute } from '../auth';
 import { HealthCheckFilter } from './health-check.filter';
 import { LivenessIndicator } from './liveness.indicator';
 import { ModelHealthReader, ModelHealthView } from './model-health.reader';
@@ -8,6 +9,8 @@ import { ReadinessIndicators } from './readiness.indicators';
 import { ModelsHealthDto } from './models-health.dto';
 
 @ApiTags('health')
+@PublicRoute()
+@OpenWhileDraining()
 @UseFilters(HealthCheckFilter)
 @Controller('health')
 export class HealthController {
@@ -29,8 +32,9 @@ export class HealthController {
   /** This replica should get traffic. Model health is reported, never decisive. */
   @Get('ready')
   @ApiOperation({
-    summary: 'Readiness: start-up done, not shutting down, Redis reachable when configured',
-    description: '`details.models` reports each public model (up / degraded / down) as information; it never fails this probe.',
+    summary: 'Readiness: start-up done, not shutting down',
+    description:
+      '`details.models` reports each public model (up / degraded / down) and `details.redis.state` Redis (up / down), as information; neither ever fails this probe.',
   })
   @HealthCheck()
   ready() {

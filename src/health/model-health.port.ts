@@ -18,6 +18,8 @@ export interface RouteEntryHealth {
   breaker: BreakerState;
   /** Share of recent calls that succeeded, 0..1; null when there were none. */
   successRate: number | null;
+  /** Recent latency of the entry (peak-EWMA, ms), when the model layer tracks it. */
+  latencyEwmaMs?: number;
   /** A taxonomy code, never upstream text. */
   lastErrorCode?: string;
   lastProbe?: { at: string; ok: boolean };

@@ -10,6 +10,7 @@ export interface RouteEntryHealthView {
   model: string;
   breaker: string;
   success_rate: number | null;
+  latency_ewma_ms?: number;
   last_error_code?: string;
   last_probe?: { at: string; ok: boolean };
 }
@@ -59,6 +60,7 @@ export class ModelHealthReader implements OnModuleInit {
         model: entry.model,
         breaker: entry.breaker,
         success_rate: entry.successRate,
+        latency_ewma_ms: entry.latencyEwmaMs,
         last_error_code: entry.lastErrorCode,
         last_probe: entry.lastProbe,
       })),

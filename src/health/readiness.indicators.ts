@@ -27,6 +27,9 @@ export class ReadinessIndicators {
     return this.registry.entries().map(([name, check]) => async () => {
       const indicator = this.health.check(name);
       const fact = await withTimeout(check);
+      if (this.registry.isInformational(name)) {
+        return indicator.up({ state: fact.ready ? 'up' : 'down', ...fact.details });
+      }
       return fact.ready ? indicator.up(fact.details) : indicator.down(fact.details);
     });
   }

@@ -11,7 +11,12 @@ import type { AppConfig } from '../config';
       provide: ImagePipeline,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
-        new ImagePipeline({ maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels, maxSide: config.imageMaxSide }),
+        new ImagePipeline({
+          maxBytes: config.maxUploadBytes,
+          maxPixels: config.maxImagePixels,
+          maxSide: config.imageMaxSide,
+          decodeConcurrency: config.limits.imageDecodeConcurrency,
+        }),
     },
   ],
   exports: [ImagePipeline],

@@ -1,13 +1,16 @@
-import { BallastMetrics } from '@ballast/observability';
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
+import { MetricsSource } from './metrics.source';
+import { OpenWhileDraining, PublicRoute } from '../auth';
 
-/** Prometheus scrape target: every Ballast series plus the default process metrics. */
+/** Prometheus scrape target: every Ballast series plus the default process metrics (of every worker, with WORKERS > 1). */
 @ApiTags('operations')
+@PublicRoute()
+@OpenWhileDraining()
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: BallastMetrics) {}
+  constructor(private readonly source: MetricsSource) {}
 
   @Get()
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format 0.0.4)' })
@@ -16,6 +19,6 @@ export class MetricsController {
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   scrape(): Promise<string> {
-    return this.metrics.metricsText();
+    return this.source.text();
   }
 }

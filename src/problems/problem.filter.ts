@@ -1,11 +1,23 @@
 import { BallastError, causeChain, classifyError, toProblem } from '@ballast/errors';
-import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
+import { BallastMetrics, ROOT_LOGGER, UNMATCHED_ROUTE, requestContext, routeTemplate } from '@ballast/observability';
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
+import { KnownRoutes } from './known-routes';
 import { sendProblem } from './problem-response';
+
+/**
+ * Express's router refuses a path parameter that is not valid percent-encoding
+ * (Nest passes it on as a BadRequestException); matched by its message, the
+ * only thing that tells it from other 400s.
+ */
+function undecodablePath(thrown: unknown): BallastError | undefined {
+  return thrown instanceof Error && /^Failed to decode param/.test(thrown.message)
+    ? new BallastError('VALIDATION_FAILED', { detail: 'The request path is not valid percent-encoding.', cause: thrown })
+    : undefined;
+}
 
 /**
  * The one place an exception becomes an HTTP response. Everything thrown —
@@ -18,13 +30,14 @@ export class ProblemFilter implements ExceptionFilter {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly metrics: BallastMetrics,
+    private readonly routes: KnownRoutes,
   ) {}
 
   catch(thrown: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const error = classifyError(thrown);
+    const error = this.methodNotAllowed(thrown, req, res) ?? undecodablePath(thrown) ?? classifyError(thrown);
     this.record(error, req);
     if (res.headersSent) {
       // A stream already started; its own error event was the client's answer.
@@ -37,6 +50,27 @@ export class ProblemFilter implements ExceptionFilter {
       includeDebug: this.config.isDevelopment,
     });
     sendProblem(res, error, problem);
+  }
+
+  /** Nest answers a known path with an unknown method from its catch-all 404; it is a 405 with Allow. */
+  private methodNotAllowed(thrown: unknown, req: Request, res: Response): BallastError | undefined {
+    if (
+      thrown instanceof BallastError ||
+      routeTemplate(req) !== UNMATCHED_ROUTE ||
+      classifyError(thrown).code !== 'NOT_FOUND' ||
+      res.headersSent
+    ) {
+      return undefined;
+    }
+    const allowed = this.routes.allowedMethods(req.path);
+    if (allowed.length === 0) {
+      return undefined;
+    }
+    res.setHeader('Allow', allowed.join(', '));
+    return new BallastError('METHOD_NOT_ALLOWED', {
+      detail: `${req.method} is not accepted here; this route accepts ${allowed.join(', ')}.`,
+      cause: thrown,
+    });
   }
 
   private record(error: BallastError, req: Request): void {

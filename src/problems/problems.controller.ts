@@ -1,6 +1,8 @@
 import { BallastError, ERROR_CATALOG, codeFromSlug, problemType } from '@ballast/errors';
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PublicRoute } from '../auth';
+import { ApiProblemResponses } from '../docs';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -8,11 +10,13 @@ function escapeHtml(text: string): string {
 
 /** `type` URIs of problems resolve to a short page for humans. */
 @ApiTags('problems')
+@PublicRoute()
 @Controller('problems')
 export class ProblemsController {
   @Get(':slug')
   @ApiOperation({ summary: 'A short human page for a problem type (the `type` of every error body)' })
   @ApiOkResponse({ description: 'text/html' })
+  @ApiProblemResponses('NOT_FOUND')
   @Header('Content-Type', 'text/html; charset=utf-8')
   describe(@Param('slug') slug: string): string {
     const code = codeFromSlug(slug);

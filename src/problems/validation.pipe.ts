@@ -1,5 +1,7 @@
 import { BallastError, FieldError } from '@ballast/errors';
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { RequestLimits } from '../config';
+import { precheckOf } from './precheck';
 
 /** `messages` → `0` → `content` becomes `messages[0].content`. */
 function fieldPath(parent: string, property: string): string {
@@ -17,22 +19,39 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
-/** class-validator failures become one VALIDATION_FAILED problem naming every field. */
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    transform: true,
-    whitelist: false,
-    forbidUnknownValues: false,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const fieldErrors = flattenValidationErrors(errors);
-      return new BallastError('VALIDATION_FAILED', {
-        detail: `The request is not valid: ${fieldErrors
-          .map((e) => `${e.field} ${e.message}`)
-          .slice(0, 5)
-          .join('; ')}.`,
-        errors: fieldErrors,
-      });
-    },
+export function validationFailed(fieldErrors: FieldError[]): BallastError {
+  return new BallastError('VALIDATION_FAILED', {
+    detail: `The request is not valid: ${fieldErrors
+      .slice(0, 5)
+      .map((e) => `${e.field} ${e.message}`)
+      .join('; ')}${fieldErrors.length > 5 ? '; …' : ''}. See errors[] for each field.`,
+    errors: fieldErrors,
   });
+}
+
+/** Runs a DTO's declared prechecks (see `Prechecked`) before class-transformer sees the body. */
+class PrecheckingValidationPipe extends ValidationPipe {
+  constructor(private readonly limits: RequestLimits) {
+    super({
+      transform: true,
+      whitelist: false,
+      forbidUnknownValues: false,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const precheck = precheckOf(metadata.metatype);
+    const problems = precheck ? precheck(value, this.limits) : [];
+    if (problems.length > 0) {
+      throw validationFailed(problems);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** class-validator failures become one VALIDATION_FAILED problem naming every field. */
+export function createValidationPipe(limits: RequestLimits): ValidationPipe {
+  return new PrecheckingValidationPipe(limits);
 }

@@ -11,12 +11,12 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import { apiClientOf, isApiRequest } from '../auth';
+import { apiClientOf, routePolicy } from '../auth';
 import type { RateLimitRecord } from './rate-limit.store';
 
 /**
- * RATE_LIMIT_RPM per API key (per client IP when auth is off) on /v1 routes
- * only. Answers with the IETF RateLimit-Policy / RateLimit headers and, when
+ * RATE_LIMIT_RPM per API key (per client IP when auth is off) on every route
+ * not declared `@PublicRoute()`. Answers with the IETF RateLimit-Policy / RateLimit headers and, when
  * over the limit, a RATE_LIMITED problem with Retry-After.
  */
 @Injectable()
@@ -31,7 +31,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(context.getType() !== 'http' || !isApiRequest(context.switchToHttp().getRequest<Request>()));
+    return Promise.resolve(context.getType() !== 'http' || routePolicy(context).public);
   }
 
   /** The key id the auth guard recorded; the client IP (Express' req.ip, so TRUST_PROXY decides about X-Forwarded-For) otherwise. */

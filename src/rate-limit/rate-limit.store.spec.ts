@@ -34,7 +34,7 @@ describe('RateLimitStore', () => {
     }
   });
 
-  it('fails open when Redis cannot be reached: lets the request through, counts it, warns once, reports not ready', async () => {
+  it('fails open when Redis cannot be reached: lets the request through, counts it, warns once, reports Redis down as information', async () => {
     const logger = fakeLogger();
     const metrics = new BallastMetrics({ defaultMetrics: false });
     const readiness = new ReadinessRegistry();
@@ -56,6 +56,7 @@ describe('RateLimitStore', () => {
       expect(storeWarnings).toHaveLength(1);
       const [[name, check]] = readiness.entries();
       expect(name).toBe('redis');
+      expect(readiness.isInformational('redis')).toBe(true);
       expect(await check()).toMatchObject({ ready: false });
     } finally {
       sut.onApplicationShutdown();

@@ -1,13 +1,18 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { BallastMetrics, ROOT_LOGGER } from '@ballast/observability';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { circuitBreaker, CircuitBreakerPolicy, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
 import { ReadinessFact, ReadinessRegistry } from '../health';
+import { FixedWindowMemoryStore } from './fixed-window.memory-store';
 import { createRedisClient } from './redis-client';
+
+const BREAKER_FAILURES = 3;
+const BREAKER_HALF_OPEN_AFTER_MS = 5000;
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -20,14 +25,18 @@ export interface RateLimitRecord extends ThrottlerStorageRecord {
  * The throttler's counters: in Redis when REDIS_URL is set (replicas share
  * them), else in memory. A store failure never refuses a request: it is let
  * through, counted in `ballast_rate_limit_store_errors_total`, logged at
- * warn, and readiness reports Redis down.
+ * warn, and readiness reports Redis down (as information). Each command has
+ * COMMAND_TIMEOUT_MS; after BREAKER_FAILURES failures in a row, Redis is not
+ * asked for BREAKER_HALF_OPEN_AFTER_MS, so a hung Redis costs milliseconds.
  */
 @Injectable()
 export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly redis?: Redis;
   private readonly backend: ThrottlerStorage;
-  private readonly memory?: ThrottlerStorageService;
+  private readonly memory?: FixedWindowMemoryStore;
   private failingOpen = false;
+  /** Around Redis: after a few failures in a row the store is not asked at all for a while (a hung Redis costs nothing). */
+  private readonly breaker?: CircuitBreakerPolicy;
   private initialised = false;
   private closed = false;
 
@@ -40,8 +49,12 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
     if (config.redisUrl) {
       this.redis = createRedisClient(config.redisUrl, logger);
       this.backend = new ThrottlerStorageRedisService(this.redis);
+      this.breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: BREAKER_HALF_OPEN_AFTER_MS,
+        breaker: new ConsecutiveBreaker(BREAKER_FAILURES),
+      });
     } else {
-      this.memory = new ThrottlerStorageService();
+      this.memory = new FixedWindowMemoryStore();
       this.backend = this.memory;
     }
   }
@@ -57,13 +70,15 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
     }
     this.initialised = true;
     if (this.redis) {
-      this.readiness.register('redis', () => this.redisFact());
+      // Information only: a Redis outage must not take every replica out of the Service at once (limits fail open).
+      this.readiness.register('redis', () => this.redisFact(), { informational: true });
     }
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<RateLimitRecord> {
     try {
-      const record = await this.backend.increment(key, ttl, limit, blockDuration, throttlerName);
+      const ask = () => this.backend.increment(key, ttl, limit, blockDuration, throttlerName);
+      const record = this.breaker ? await this.breaker.execute(ask) : await ask();
       if (this.failingOpen) {
         this.failingOpen = false;
         this.logger.info('rate-limit store answering again; limits enforced');
@@ -102,6 +117,6 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
     }
     this.closed = true;
     this.redis?.disconnect(false);
-    this.memory?.onApplicationShutdown();
+    this.memory?.close();
   }
 }

@@ -29,11 +29,8 @@ export const FINAL_FLUSH_MS = 1000;
 /** How soon a client refused with SHUTTING_DOWN should retry (another replica will answer). */
 export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 1;
 
-/** Probes and scrapes keep working while draining, and never hold the drain up. */
-function isOperationalPath(path: string): boolean {
-  const lower = path.toLowerCase();
-  return lower === '/metrics' || lower === '/health' || lower.startsWith('/health/');
-}
+/** Whether the route a request will reach is declared `@OpenWhileDraining()` (probes, scrapes). */
+export type DrainPolicy = (req: Request) => boolean;
 
 /**
  * Graceful shutdown (contract section 5). `drain()` — called on SIGTERM by
@@ -93,10 +90,14 @@ export class ShutdownCoordinator implements OnModuleInit {
     this.drainListeners.push(listener);
   }
 
-  /** Express middleware, installed right after the request-lifecycle one by configureApp. */
-  middleware(): RequestHandler {
+  /**
+   * Express middleware, installed right after the request-lifecycle one by
+   * configureApp. Routes open while draining keep working, and never hold
+   * the drain up; every other request is counted, and refused once draining.
+   */
+  middleware(openWhileDraining: DrainPolicy): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
-      if (isOperationalPath(req.path)) {
+      if (openWhileDraining(req)) {
         next();
         return;
       }

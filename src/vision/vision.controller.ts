@@ -4,6 +4,7 @@ import { Body, Controller, HttpCode, Inject, Post, Res, UploadedFile, UseInterce
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { APP_CONFIG } from '../config';
+import { ApiProblemResponses, IMAGE_PROBLEMS, MODEL_CALL_PROBLEMS } from '../docs';
 import type { AppConfig } from '../config';
 import { AnalyzeRequestDto, OcrRequestDto } from './dto/vision-request.dto';
 import { AnalyzeResponseDto, OcrResponseDto } from './dto/vision-response.dto';
@@ -38,6 +39,7 @@ export class VisionController {
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiBody(MULTIPART_SCHEMA(true))
   @ApiOkResponse({ type: AnalyzeResponseDto })
+  @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS)
   async analyze(
     @Body() dto: AnalyzeRequestDto,
     @UploadedFile() file: Express.Multer.File | undefined,
@@ -52,6 +54,7 @@ export class VisionController {
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiBody(MULTIPART_SCHEMA(false))
   @ApiOkResponse({ type: OcrResponseDto })
+  @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS)
   async ocr(@Body() dto: OcrRequestDto, @UploadedFile() file: Express.Multer.File | undefined, @Res({ passthrough: true }) res: Response) {
     return this.answer(res, await this.vision.ocr(this.imageOf(dto, file), dto.model));
   }

@@ -358,6 +358,12 @@ describe('docker-compose.yml', () => {
     expect(ballast.tmpfs).toContain('/tmp');
   });
 
+  it('runs WORKERS processes on one port with REDIS_URL set, so the workers share the rate-limit counters', () => {
+    const parsed = envSchema.parse(env);
+    expect(parsed.WORKERS).toBeGreaterThan(1);
+    expect(parsed.REDIS_URL).toBeDefined();
+  });
+
   it('points REDIS_URL at the redis service, and starts Ballast only once Redis and the upstream are healthy', () => {
     const url = new URL(env.REDIS_URL);
     expect(services[url.hostname]).toBeDefined();

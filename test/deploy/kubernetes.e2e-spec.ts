@@ -177,6 +177,10 @@ function checkStack(label: string, load: () => K8sObject[], options: { managedRe
       expect(container.image).not.toMatch(/:latest$/);
     });
 
+    it('runs one process per pod (WORKERS unset or 1): Kubernetes scales with replicas, not node:cluster', () => {
+      expect(envSchema.parse(env).WORKERS).toBe(1);
+    });
+
     it('listens on PORT and probes the contract health routes on it', () => {
       const port = envSchema.parse(env).PORT;
       expect(container.ports?.find((p) => p.name === 'http')?.containerPort).toBe(port);

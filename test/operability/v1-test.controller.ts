@@ -1,4 +1,5 @@
 import { Controller, Get, Post } from '@nestjs/common';
+import { PublicRoute } from '../../src/auth';
 
 /** A stand-in /v1 route for suites that run before (or without) the real API routes. */
 @Controller('v1/__test')
@@ -15,6 +16,7 @@ export class V1TestController {
 }
 
 /** A non-API route: never authenticated, never rate limited. */
+@PublicRoute()
 @Controller('__test')
 export class NonApiTestController {
   @Get('ping')

@@ -9,6 +9,9 @@ export interface RedisServer {
   url: string;
   /** Stops the server and waits for it to exit; safe to call twice. */
   stop(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers, as with a hung Redis. */
+  pause(): void;
+  resume(): void;
 }
 
 /** The redis-server binary on PATH (or REDIS_SERVER_BIN), if any. */
@@ -82,6 +85,8 @@ export async function startRedisServer(): Promise<RedisServer | undefined> {
       return {
         port,
         url: `redis://127.0.0.1:${port}`,
+        pause: () => child.kill('SIGSTOP'),
+        resume: () => child.kill('SIGCONT'),
         async stop() {
           if (child.exitCode === null && child.signalCode === null) {
             child.kill('SIGKILL');

@@ -14,6 +14,7 @@ import {
 import { FaultSchedule } from './fault-schedule';
 import { ResolvedFault } from './faults';
 import { dropConnection, JSON_HEADERS, pause, resetConnection, send, write } from './http-io';
+import { contentPolicyBody, contextLengthBody, pour } from './provider-faults';
 
 export interface ChatSettings {
   chunks: number;
@@ -28,12 +29,20 @@ interface StreamPlan {
   silenceMs?: number;
   dropAfter?: number;
   malformed?: boolean;
+  /** Event number (1-based) of the first of `badCount` events that are not JSON. */
+  badAt?: number;
+  badCount?: number;
+  /** One `data:` line of this many bytes after the first chunk. */
+  hugeLine?: number;
 }
 
 const SSE_HEADERS: OutgoingHttpHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
 export class ChatHandler {
   private sequence = 0;
+  /** Chat calls being answered now, and the most at once since the last reset. */
+  inFlight = 0;
+  maxInFlight = 0;
 
   constructor(
     private readonly settings: ChatSettings,
@@ -41,7 +50,10 @@ export class ChatHandler {
   ) {}
 
   async handle(res: ServerResponse, body: unknown): Promise<void> {
-    const fault = this.schedule.next();
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.once('close', () => this.inFlight--);
+    const fault = this.schedule.next(this.inFlight);
     if (fault?.kind === 'latency' && !(await pause(res, fault.ms))) {
       return;
     }
@@ -53,6 +65,17 @@ export class ChatHandler {
     }
     if (fault?.kind === 'reset') {
       return resetConnection(res);
+    }
+    if (fault?.kind === 'context-length') {
+      return send(res, 400, JSON.stringify(contextLengthBody(fault.wording, fault.maxTokens ?? 4096, fault.requestedTokens ?? 5000)));
+    }
+    if (fault?.kind === 'content-policy') {
+      return send(res, 400, JSON.stringify(contentPolicyBody(fault.wording)));
+    }
+    if (fault?.kind === 'huge-error') {
+      res.writeHead(fault.status, JSON_HEADERS);
+      await pour(res, '{"error":{"message":"', fault.bytes, '"}}');
+      return;
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return send(res, 400, errorBody('The body must be a JSON object.', 'invalid_request_error'));
@@ -71,6 +94,12 @@ export class ChatHandler {
     }
     if (fault?.kind === 'malformed') {
       return send(res, 200, MALFORMED_BODY);
+    }
+    if (fault?.kind === 'huge-answer') {
+      const [head, tail] = completionBody({ ...turn, reply: '\u0000' }).split('\\u0000');
+      res.writeHead(200, JSON_HEADERS);
+      await pour(res, head, fault.bytes, tail);
+      return;
     }
     const body = completionBody(turn);
     if (fault?.kind === 'drop-stream') {
@@ -95,7 +124,18 @@ export class ChatHandler {
       if (i === events.length) {
         break;
       }
+      if (plan.badAt !== undefined && i + 1 === plan.badAt) {
+        for (let bad = 0; bad < (plan.badCount ?? 0); bad++) {
+          if (!(await write(res, MALFORMED_EVENT))) {
+            return;
+          }
+        }
+      }
       if (!(await write(res, events[i]))) {
+        return;
+      }
+      if (i === 0 && plan.hugeLine !== undefined) {
+        await pour(res, 'data: ', plan.hugeLine, '\n\n');
         return;
       }
       if (i === 0 && plan.malformed && !(await write(res, MALFORMED_EVENT))) {
@@ -132,6 +172,14 @@ function planFor(fault: ResolvedFault | undefined, chunkDelayMs: number): Stream
       return { intervalMs: chunkDelayMs, dropAfter: fault.afterChunks };
     case 'malformed':
       return { intervalMs: chunkDelayMs, malformed: true };
+    case 'bad-events':
+      return { intervalMs: chunkDelayMs, badAt: fault.at, badCount: fault.count };
+    case 'huge-line':
+      return { intervalMs: chunkDelayMs, hugeLine: fault.bytes };
+    case 'context-length':
+    case 'content-policy':
+    case 'huge-error':
+    case 'huge-answer':
     case 'latency':
     case 'status':
     case 'hang':

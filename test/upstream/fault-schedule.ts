@@ -5,6 +5,9 @@ export class FaultSchedule {
   private queue: Fault[] = [];
   private fallback: Fault | undefined;
 
+  /** `random` rolls the dice of `random-status` and `sometimes` (seeded in tests that count on them). */
+  constructor(private readonly random: () => number = Math.random) {}
+
   enqueue(faults: Fault[]): void {
     this.queue.push(...faults);
   }
@@ -22,8 +25,8 @@ export class FaultSchedule {
     return this.queue.length;
   }
 
-  /** Consumes one queued fault (or reads the default) and rolls the dice of `random-status`. */
-  next(): ResolvedFault | undefined {
-    return resolveFault(this.queue.length > 0 ? this.queue.shift() : this.fallback);
+  /** Consumes one queued fault (or reads the default), rolls its dice and reads the load (`inFlight` chat calls, this one included). */
+  next(inFlight = 0): ResolvedFault | undefined {
+    return resolveFault(this.queue.length > 0 ? this.queue.shift() : this.fallback, this.random, inFlight);
   }
 }

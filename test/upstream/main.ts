@@ -1,7 +1,8 @@
 /**
  * The test upstream on its own (docker compose, benchmarks in another process): `npm run upstream`.
  * PORT (9000), HOST (0.0.0.0), UPSTREAM_CHUNKS, UPSTREAM_CHUNK_DELAY_MS, UPSTREAM_LATENCY_MS (a default latency fault),
- * UPSTREAM_FAULT_RATE (a default random 503 at that rate), UPSTREAM_REPLY, UPSTREAM_MODEL, UPSTREAM_RECORD (true).
+ * UPSTREAM_FAULT_RATE (a default random 503 at that rate), UPSTREAM_REPLY, UPSTREAM_MODEL, UPSTREAM_RECORD (true),
+ * UPSTREAM_SEED (seeds random-status and sometimes faults; unset = unseeded).
  */
 import { Fault } from './faults';
 import { startTestUpstream } from './test-upstream';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     reply: process.env.UPSTREAM_REPLY || undefined,
     name: process.env.UPSTREAM_MODEL || undefined,
     record: process.env.UPSTREAM_RECORD !== 'false',
+    seed: numberFrom('UPSTREAM_SEED', true),
   });
   upstream.setDefault(fault);
   process.stdout.write(`${JSON.stringify({ msg: 'test upstream listening', port: upstream.port })}\n`);

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import OpenAI, { APIConnectionError, APIUserAbortError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
-import { DEFAULT_REPLY, startTestUpstream, TestUpstream } from './index';
+import { DEFAULT_REPLY, parseFault, startTestUpstream, TestUpstream } from './index';
 
 const ask = { model: 'gpt-test', messages: [{ role: 'user' as const, content: 'Hi' }] };
 
@@ -153,13 +153,15 @@ describe('test upstream', () => {
     await client.chat.completions.create(ask);
     expect(performance.now() - started).toBeGreaterThanOrEqual(55);
 
+    // Measured from the request, not between reads: a loaded machine may read the first chunk late, never the second early.
+    started = performance.now();
     const stream = await client.chat.completions.create({ ...ask, stream: true });
     const at: number[] = [];
     for await (const _ of stream) {
       at.push(performance.now());
     }
     expect(at).toHaveLength(5);
-    expect(at[1] - at[0]).toBeGreaterThanOrEqual(55);
+    expect(at[1] - started).toBeGreaterThanOrEqual(55);
 
     upstream.enqueue({ kind: 'drip', intervalMs: 15 });
     started = performance.now();
@@ -180,6 +182,71 @@ describe('test upstream', () => {
     await expect(client.chat.completions.create(ask)).resolves.toBeDefined();
     upstream.setDefault(undefined);
     await expect(client.chat.completions.create(ask)).resolves.toBeDefined();
+  });
+
+  it('applies another fault at a seeded rate with "sometimes", the same way for the same seed', async () => {
+    const outcomes = async (seed: number): Promise<string> => {
+      const seeded = await startTestUpstream({ seed });
+      try {
+        const seededClient = new OpenAI({ baseURL: seeded.url, apiKey: 'x', maxRetries: 0 });
+        seeded.setDefault({ kind: 'sometimes', rate: 0.3, fault: { kind: 'status', status: 503 } });
+        let pattern = '';
+        for (let i = 0; i < 40; i++) {
+          pattern += await seededClient.chat.completions.create(ask).then(
+            () => '.',
+            () => 'x',
+          );
+        }
+        return pattern;
+      } finally {
+        await seeded.close();
+      }
+    };
+
+    const first = await outcomes(7);
+    const again = await outcomes(7);
+    const other = await outcomes(8);
+
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+    const failed = first.split('').filter((c) => c === 'x').length;
+    expect(failed).toBeGreaterThan(4);
+    expect(failed).toBeLessThan(20);
+  });
+
+  it('slows calls past a number in flight with "load-latency", and counts calls in flight', async () => {
+    upstream.setDefault({ kind: 'load-latency', ms: 500, aboveInFlight: 2, slowMs: 1000 });
+    const timed = async () => {
+      const started = performance.now();
+      await client.chat.completions.create(ask);
+      return performance.now() - started;
+    };
+
+    const first = [timed(), timed()];
+    await upstream.waitForRequests(2);
+    expect(upstream.inFlight).toBe(2);
+    const third = await timed();
+
+    for (const duration of await Promise.all(first)) {
+      expect(duration).toBeGreaterThanOrEqual(495);
+      expect(duration).toBeLessThan(990);
+    }
+    expect(third).toBeGreaterThanOrEqual(995);
+    expect(upstream.maxInFlight).toBe(3);
+    expect(upstream.inFlight).toBe(0);
+    upstream.reset();
+    expect(upstream.maxInFlight).toBe(0);
+  });
+
+  it('refuses malformed "sometimes" and "load-latency" faults', () => {
+    expect(() => parseFault({ kind: 'sometimes', rate: 2, fault: { kind: 'hang' } })).toThrow('"rate" must be between 0 and 1');
+    expect(() => parseFault({ kind: 'sometimes', rate: 0.2, fault: { kind: 'nope' } })).toThrow('unknown fault kind "nope"');
+    expect(() => parseFault({ kind: 'load-latency', ms: 10, slowMs: 20 })).toThrow('"aboveInFlight" must be a non-negative integer');
+    expect(parseFault({ kind: 'sometimes', rate: 0.2, fault: { kind: 'latency', ms: 5000 } })).toEqual({
+      kind: 'sometimes',
+      rate: 0.2,
+      fault: { kind: 'latency', ms: 5000 },
+    });
   });
 
   it('lists models, answers 404 on unknown paths and records both', async () => {

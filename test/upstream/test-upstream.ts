@@ -1,6 +1,7 @@
 /** The test upstream: a real OpenAI-compatible HTTP server on node:http, with scriptable faults. */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './seeded-random';
 import { ChatHandler } from './chat-handler';
 import { DEFAULT_REPLY, errorBody } from './chat-responses';
 import { CONTROL_PREFIX, handleControl } from './control-routes';
@@ -24,6 +25,8 @@ export interface TestUpstreamOptions {
   name?: string;
   /** false keeps `requests` empty, for benchmarks (default true). */
   record?: boolean;
+  /** Seeds the dice of `random-status` and `sometimes` faults, so a run repeats (default: unseeded). */
+  seed?: number;
 }
 
 export interface TestUpstream {
@@ -38,6 +41,10 @@ export interface TestUpstream {
   setDefault(fault: Fault | undefined): void;
   /** Clears the queue, the default, the recorded requests and the chat request count. */
   reset(): void;
+  /** Chat calls being answered now. */
+  readonly inFlight: number;
+  /** The most chat calls answered at once since the last reset. */
+  readonly maxInFlight: number;
   /** Resolves when at least n chat requests (since the last reset) have arrived with their body. */
   waitForRequests(n: number): Promise<void>;
   /** Stops listening and destroys every open connection, hung ones included. */
@@ -46,7 +53,7 @@ export interface TestUpstream {
 
 export async function startTestUpstream(options: TestUpstreamOptions = {}): Promise<TestUpstream> {
   const model = options.name ?? 'test-model';
-  const schedule = new FaultSchedule();
+  const schedule = new FaultSchedule(options.seed === undefined ? Math.random : seededRandom(options.seed));
   const log = new RequestLog(options.record !== false);
   const chat = new ChatHandler(
     { chunks: options.chunks ?? 5, chunkDelayMs: options.chunkDelayMs ?? 0, reply: options.reply ?? DEFAULT_REPLY, model },
@@ -59,6 +66,7 @@ export async function startTestUpstream(options: TestUpstreamOptions = {}): Prom
   const resetAll = (): void => {
     schedule.reset();
     log.clear();
+    chat.maxInFlight = chat.inFlight;
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -116,6 +124,12 @@ export async function startTestUpstream(options: TestUpstreamOptions = {}): Prom
     requests: log.requests,
     enqueue: (...faults) => schedule.enqueue(faults),
     setDefault: (fault) => schedule.setDefault(fault),
+    get inFlight() {
+      return chat.inFlight;
+    },
+    get maxInFlight() {
+      return chat.maxInFlight;
+    },
     reset: resetAll,
     waitForRequests: (n) => log.waitForChat(n),
     close: () => (closing ??= close()),

@@ -10,6 +10,8 @@ export interface UpstreamDiagnostics {
   provider?: string;
   status?: number;
   body?: unknown;
+  /** CONTEXT_LENGTH_EXCEEDED: the entry's window and what the request needed, when the upstream said (for routing to a larger entry). */
+  contextLength?: { maxTokens?: number; requestedTokens?: number };
 }
 
 export interface BallastErrorOptions {
@@ -24,6 +26,8 @@ export interface BallastErrorOptions {
   /** The internal story: never sent to a client in production. */
   cause?: unknown;
   upstream?: UpstreamDiagnostics;
+  /** Refused by Ballast's own load shedding (a full bulkhead or queue): never a mark against an upstream's breaker. */
+  shed?: boolean;
 }
 
 /**
@@ -37,7 +41,8 @@ export class BallastError extends Error {
   readonly errors?: FieldError[];
   readonly retryAfterSeconds?: number;
   readonly extensions?: Record<string, unknown>;
-  readonly upstream?: UpstreamDiagnostics;
+  declare readonly upstream?: UpstreamDiagnostics;
+  readonly shed: boolean;
 
   constructor(code: ErrorCode, options: BallastErrorOptions = {}) {
     const detail = options.detail ?? errorDefinition(code).detail;
@@ -48,7 +53,9 @@ export class BallastError extends Error {
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extensions = options.extensions;
-    this.upstream = options.upstream;
+    // Not enumerable: loggers copy an error's own fields, and the upstream's excerpt is logged once, beside it, by whoever logs the error.
+    Object.defineProperty(this, 'upstream', { value: options.upstream, enumerable: false });
+    this.shed = options.shed ?? false;
   }
 
   get status(): number {
@@ -68,6 +75,7 @@ export class BallastError extends Error {
       extensions: this.extensions,
       cause: this.cause,
       upstream: this.upstream,
+      shed: this.shed,
     });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The taxonomy: every error Ballast can answer with, in one table.
  * Adding a code means adding a row here; the compiler then points at every
- * `switch` that must learn about it (see `assertUnreachable`).
+ * `switch` that must learn about it (`assertUnreachable` in the default branch).
  */
 export type OpenAiErrorType =
   | 'invalid_request_error'
@@ -13,6 +13,17 @@ export type OpenAiErrorType =
   | 'server_error'
   | 'service_unavailable_error';
 
+/**
+ * What the router does after one attempt failed with a code:
+ * - `retry`: the same entry again after a backoff while retries last (another pool member at once), then the next entry;
+ * - `leave`: another member or the next entry first; the same one again only when it is the last option left;
+ * - `next`: the next member or entry at once, never the same one again;
+ * - `larger-entry`: only a later entry with a larger (or unknown) context window; never resent unchanged;
+ * - `opt-in`: the answer, unless the model opts in to falling back on it;
+ * - `final`: the answer to the client, at once.
+ */
+export type AttemptFailureRule = 'retry' | 'leave' | 'next' | 'larger-entry' | 'opt-in' | 'final';
+
 export interface ErrorDefinition {
   readonly status: number;
   readonly title: string;
@@ -20,6 +31,10 @@ export interface ErrorDefinition {
   readonly openaiType: OpenAiErrorType;
   /** Safe default `detail` for the client when the thrower gives none. */
   readonly detail: string;
+  /** The router's rule after an attempt fails with this code; `final` when absent. */
+  readonly onAttemptFailure?: AttemptFailureRule;
+  /** A failure of the upstream itself, counted against its circuit breaker; false when absent. */
+  readonly transient?: boolean;
 }
 
 export const ERROR_CATALOG = {
@@ -28,7 +43,7 @@ export const ERROR_CATALOG = {
     title: 'Request is not valid',
     retryable: false,
     openaiType: 'invalid_request_error',
-    detail: 'The request is not valid. See errors[] for each field to fix.',
+    detail: 'The request is not valid. Check it against the API reference at /docs.',
   },
   CONTEXT_LENGTH_EXCEEDED: {
     status: 400,
@@ -36,6 +51,7 @@ export const ERROR_CATALOG = {
     retryable: false,
     openaiType: 'invalid_request_error',
     detail: 'The prompt and the requested completion do not fit the model context window. Shorten the messages or lower max_tokens.',
+    onAttemptFailure: 'larger-entry',
   },
   UNAUTHENTICATED: {
     status: 401,
@@ -64,6 +80,27 @@ export const ERROR_CATALOG = {
     retryable: false,
     openaiType: 'not_found_error',
     detail: 'No model with this name is configured.',
+  },
+  STREAM_NOT_FOUND: {
+    status: 404,
+    title: 'Stream not found',
+    retryable: false,
+    openaiType: 'not_found_error',
+    detail: 'There is no resumable stream with this id for this API key, or it has expired. Send the request again without Last-Event-ID.',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    retryable: false,
+    openaiType: 'invalid_request_error',
+    detail: 'This route does not accept this method. The Allow header lists the methods it does accept.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request not received in time',
+    retryable: false,
+    openaiType: 'invalid_request_error',
+    detail: 'The request headers or body did not arrive in time. Send the whole request promptly.',
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,
@@ -99,6 +136,7 @@ export const ERROR_CATALOG = {
     retryable: false,
     openaiType: 'invalid_request_error',
     detail: 'The model refused this content.',
+    onAttemptFailure: 'opt-in',
   },
   RATE_LIMITED: {
     status: 429,
@@ -127,6 +165,8 @@ export const ERROR_CATALOG = {
     retryable: true,
     openaiType: 'server_error',
     detail: 'The model server returned a response that could not be understood. Try again.',
+    onAttemptFailure: 'retry',
+    transient: true,
   },
   UPSTREAM_UNAVAILABLE: {
     status: 503,
@@ -134,6 +174,8 @@ export const ERROR_CATALOG = {
     retryable: true,
     openaiType: 'service_unavailable_error',
     detail: 'The model server is not available right now. Try again shortly.',
+    onAttemptFailure: 'retry',
+    transient: true,
   },
   CIRCUIT_OPEN: {
     status: 503,
@@ -141,6 +183,7 @@ export const ERROR_CATALOG = {
     retryable: true,
     openaiType: 'service_unavailable_error',
     detail: 'The model is failing and has been taken out of rotation for a short while. Try again after Retry-After seconds.',
+    onAttemptFailure: 'next',
   },
   MODEL_OVERLOADED: {
     status: 503,
@@ -148,6 +191,8 @@ export const ERROR_CATALOG = {
     retryable: true,
     openaiType: 'service_unavailable_error',
     detail: 'The model is at capacity. Try again after Retry-After seconds.',
+    onAttemptFailure: 'retry',
+    transient: true,
   },
   ALL_ROUTES_FAILED: {
     status: 503,
@@ -169,6 +214,8 @@ export const ERROR_CATALOG = {
     retryable: true,
     openaiType: 'timeout_error',
     detail: 'The model did not answer in time. Try again, or use a smaller max_tokens.',
+    onAttemptFailure: 'leave',
+    transient: true,
   },
 } as const satisfies Record<string, ErrorDefinition>;
 
@@ -182,6 +229,14 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 export function errorDefinition(code: ErrorCode): ErrorDefinition {
   return ERROR_CATALOG[code];
+}
+
+export function attemptFailureRule(code: ErrorCode): AttemptFailureRule {
+  return errorDefinition(code).onAttemptFailure ?? 'final';
+}
+
+export function isTransientCode(code: ErrorCode): boolean {
+  return errorDefinition(code).transient ?? false;
 }
 
 /** `MODEL_TIMEOUT` → `model-timeout`, the last segment of a problem `type`. */

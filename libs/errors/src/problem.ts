@@ -32,6 +32,9 @@ export interface ProblemContext {
   includeDebug?: boolean;
 }
 
+/** A problem lists at most this many field errors, and says how many there were in all. */
+export const MAX_FIELD_ERRORS = 20;
+
 export function problemType(code: ErrorCode): string {
   return `/problems/${problemSlug(code)}`;
 }
@@ -55,7 +58,10 @@ export function toProblem(error: BallastError, context: ProblemContext = {}): Pr
     problem.retry_after = error.retryAfterSeconds;
   }
   if (error.errors?.length) {
-    problem.errors = error.errors;
+    problem.errors = error.errors.slice(0, MAX_FIELD_ERRORS);
+    if (error.errors.length > MAX_FIELD_ERRORS) {
+      problem.errors_total = error.errors.length;
+    }
   }
   if (context.includeDebug) {
     problem.debug = debugInfo(error);

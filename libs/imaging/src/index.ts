@@ -1,4 +1,5 @@
 export { ImagePipeline } from './image-pipeline';
+export type { InspectedImage } from './image-pipeline';
 export { DEFAULT_IMAGE_LIMITS, toDataUrl } from './normalised-image';
 export type { ImageLimits, NormalisedImage, OutputFormat } from './normalised-image';
 export { decodeDataUrlOrBase64 } from './decode-data-url';

@@ -7,9 +7,11 @@ export interface ImageLimits {
   maxPixels: number;
   /** Longest side of the normalised image; smaller images are never enlarged. */
   maxSide: number;
+  /** Decodes running at once in this process; more wait their turn (a decode holds its raw pixels). */
+  decodeConcurrency: number;
 }
 
-export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxBytes: 10 * 1024 * 1024, maxPixels: 40_000_000, maxSide: 2048 };
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxBytes: 10 * 1024 * 1024, maxPixels: 40_000_000, maxSide: 2048, decodeConcurrency: 2 };
 
 export type OutputFormat = 'jpeg' | 'png';
 

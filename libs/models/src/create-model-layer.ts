@@ -25,13 +25,21 @@ export interface ModelLayerDependencies {
 /** The whole model layer, built once: one provider and one policy per configured provider, the router over them. */
 export function createModelLayer(options: ModelLayerOptions, { factories, metrics, logger }: ModelLayerDependencies) {
   const policies = createPolicies(options.models, metrics, logger);
-  const providers = observeProviders(createProviders(options.models, factories, { ocr: options.ocr }), options.models, policies);
+  const providers = observeProviders(
+    createProviders(options.models, factories, {
+      ocr: { ...options.ocr, onShed: () => metrics.ocrQueueShed.inc() },
+      metrics,
+      logger,
+    }),
+    options.models,
+    policies,
+  );
   const router = new ModelRouter(options.models, providers, policies, metrics, logger, options.requestTimeoutMs);
   return {
     providers,
     policies,
     router,
-    chat: new ChatRouting(router, metrics),
+    chat: new ChatRouting(router, metrics, { models: options.models, requestTimeoutMs: options.requestTimeoutMs, logger }),
     probes: new ModelProbes(router, options.probeIntervalMs, logger),
   };
 }

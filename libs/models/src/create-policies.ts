@@ -10,6 +10,7 @@ export function createPolicies(config: ModelsConfig, metrics: BallastMetrics, lo
   const policies = new Map<string, ProviderPolicy>();
   for (const [id, provider] of Object.entries(config.providers)) {
     metrics.breakerState.set({ provider: id }, 0);
+    metrics.bulkheadShed.inc({ provider: id }, 0);
     policies.set(
       id,
       new ProviderPolicy(
@@ -28,7 +29,8 @@ export function createPolicies(config: ModelsConfig, metrics: BallastMetrics, lo
               'ballast.retry.wait_ms': delayMs,
             });
           },
-          onQueued: (waitedMs) => requestTimings()?.waited('queue', waitedMs),
+          onShed: () => metrics.bulkheadShed.inc({ provider: id }),
+          onConcurrencyLimit: (limit) => metrics.concurrencyLimit.set({ provider: id }, limit),
           onBreakerState: (state) => {
             metrics.breakerState.set({ provider: id }, BREAKER_GAUGE[state]);
             metrics.breakerTransitions.inc({ provider: id, state });

@@ -1,11 +1,18 @@
-export { EMBEDDED_MODELS, modelsFileSchema } from './config/models-file.schema';
+export { EMBEDDED_MODELS, POOL_STRATEGIES, modelsFileSchema } from './config/models-file.schema';
 export type {
+  HedgeConfig,
   LocalProviderConfig,
+  ModelConfig,
   ModelsConfig,
+  PoolConfig,
+  PoolEntryConfig,
+  PoolStepConfig,
+  PoolStrategy,
   OpenAiProviderConfig,
   ProviderConfig,
   ProviderType,
   RouteEntryConfig,
+  RouteStepConfig,
 } from './config/models-file.schema';
 export { ModelsFileError, loadModelsFile, parseModelsConfig } from './config/load-models-file';
 export type { Environment } from './config/load-models-file';
@@ -20,7 +27,7 @@ export { createProviders } from './providers/create-providers';
 export { createModelLayer } from './create-model-layer';
 export type { ModelLayer, ModelLayerDependencies, ModelLayerOptions } from './create-model-layer';
 export { ChatRouting } from './router/chat-routing';
-export type { RoutedStream } from './router/chat-routing';
+export type { ChatRoutingOptions, RoutedStream, StreamOptions } from './router/chat-routing';
 export { ModelProbes } from './router/model-probes';
 export { ModelRouter } from './router/model-router';
 export type { Operation, RouteOptions } from './router/model-router';

@@ -2,7 +2,7 @@ import { BallastMetrics, ROOT_LOGGER } from '@ballast/observability';
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { createModelLayer, ModelLayer, ModelLayerOptions } from './create-model-layer';
-import { CHAT_ROUTING, MODEL_LAYER, MODEL_PROVIDERS, MODEL_ROUTER, MODELS_OPTIONS } from './models.tokens';
+import { CHAT_ROUTING, MODEL_LAYER, MODEL_PROVIDERS, MODEL_ROUTER } from './models.tokens';
 import type { ModelProvider } from './ports/model-provider.port';
 import { BUILT_IN_PROVIDER_FACTORIES } from './providers/built-in-providers';
 import { PROVIDER_FACTORIES, ProviderFactory } from './providers/provider-factory';
@@ -48,7 +48,6 @@ export class ModelsModule {
     return {
       module: ModelsModule,
       providers: [
-        { provide: MODELS_OPTIONS, useValue: options },
         { provide: PROVIDER_FACTORIES, useValue: BUILT_IN_PROVIDER_FACTORIES },
         {
           provide: MODEL_LAYER,

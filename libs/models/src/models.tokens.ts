@@ -1,4 +1,3 @@
-export const MODELS_OPTIONS = Symbol('MODELS_OPTIONS');
 export const MODEL_PROVIDERS = Symbol('MODEL_PROVIDERS');
 export const MODEL_LAYER = Symbol('MODEL_LAYER');
 export const MODEL_ROUTER = Symbol('MODEL_ROUTER');

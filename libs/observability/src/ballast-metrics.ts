@@ -72,6 +72,8 @@ export class BallastMetrics {
     help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
     labelNames: ['provider'] as const,
     registers: [this.registry],
+    // With WORKERS > 1 each worker has its own breaker: /metrics shows the worst (a sum would mean nothing).
+    aggregator: 'max',
   });
 
   readonly breakerTransitions = new Counter({
@@ -133,6 +135,59 @@ export class BallastMetrics {
     registers: [this.registry],
   });
 
+  readonly upstreamBadEvents = new Counter({
+    name: 'ballast_upstream_bad_events_total',
+    help: 'Upstream SSE events skipped because they were not valid JSON, by provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly streamResumes = new Counter({
+    name: 'ballast_stream_resumes_total',
+    help: 'Resume requests for resumable streams, by outcome (resumed, not_found)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly replayBufferBytes = new Gauge({
+    name: 'ballast_replay_buffer_bytes',
+    help: "Bytes of SSE events held in this replica's in-memory replay buffer",
+    registers: [this.registry],
+  });
+
+  readonly replayBufferStreams = new Gauge({
+    name: 'ballast_replay_buffer_streams',
+    help: "Resumable streams held in this replica's in-memory replay buffer (live and finished)",
+    registers: [this.registry],
+  });
+
+  readonly replayStoreErrors = new Counter({
+    name: 'ballast_replay_store_errors_total',
+    help: "Replay-buffer writes or reads that failed in Redis and fell back to this replica's memory",
+    registers: [this.registry],
+  });
+
+  readonly streamContinuations = new Counter({
+    name: 'ballast_stream_continuations_total',
+    help: 'Streams that failed after their first chunk and were (or could not be) continued on a prefill entry, by outcome',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly hedges = new Counter({
+    name: 'ballast_hedges_total',
+    help: 'Hedged requests (a second call to another pool member), by outcome: won (the hedge answered first), lost (the first call did), cancelled (neither answered)',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly concurrencyLimit = new Gauge({
+    name: 'ballast_concurrency_limit',
+    help: 'Adaptive concurrency: the bulkhead limit now, per provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   readonly traceSpansActive = new Gauge({
     name: 'ballast_trace_spans_active',
     help: 'Trace spans started and not yet ended (0 when tracing is off)',
@@ -162,6 +217,12 @@ export class BallastMetrics {
       this.sseStreams.inc({ outcome }, 0);
     }
     this.sseStreamsActive.set(0);
+    for (const outcome of ['resumed', 'not_found']) {
+      this.streamResumes.inc({ outcome }, 0);
+    }
+    this.replayBufferBytes.set(0);
+    this.replayBufferStreams.set(0);
+    this.replayStoreErrors.inc(0);
     this.rateLimited.inc(0);
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });

@@ -51,8 +51,10 @@ export class ObservabilityModule {
         LoggerModule.forRootAsync({
           imports: [rootLogger],
           inject: [ROOT_LOGGER],
-          // The request-lifecycle middleware sets req.log; nestjs-pino only binds it.
-          useFactory: (logger: Logger) => ({ pinoHttp: { logger }, useExisting: true }),
+          // Nest's own log calls go to the root logger; the request id comes from requestContext (create-logger's
+          // mixin). So no route gets nestjs-pino's middleware: it would only bind that same root logger in a second
+          // AsyncLocalStorage per request, which every promise of the request then pays for.
+          useFactory: (logger: Logger) => ({ pinoHttp: { logger }, useExisting: true, forRoutes: [] }),
         }),
       ],
       providers: [{ provide: BallastMetrics, useFactory: () => new BallastMetrics() }, TracingShutdown],

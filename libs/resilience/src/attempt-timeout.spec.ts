@@ -103,7 +103,7 @@ describe('withAttemptTimeout', () => {
     expect(parent.signal.aborted).toBe(false);
   });
 
-  it('lets a later parent abort touch nothing once the attempt is over', async () => {
+  it('leaves the attempt limit behind once the attempt is over: only the parent can still abort its signal', async () => {
     const parent = new AbortController();
     const seen: { signal?: AbortSignal } = {};
     await sut(1000, parent.signal, (signal) => {
@@ -111,8 +111,10 @@ describe('withAttemptTimeout', () => {
       return Promise.resolve('done');
     });
 
-    parent.abort(new Error('later'));
-
+    await jest.advanceTimersByTimeAsync(5_000);
     expect(seen.signal?.aborted).toBe(false);
+    const later = new Error('later');
+    parent.abort(later);
+    expect(seen.signal?.reason).toBe(later);
   });
 });

@@ -7,24 +7,22 @@ import { BallastError } from '@ballast/errors';
  */
 export async function withAttemptTimeout<T>(timeoutMs: number, parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   parent.throwIfAborted();
-  const controller = new AbortController();
+  const limit = new AbortController();
   // The error (and its stack) is built only when the limit passes: almost no attempt needs it.
   const timer = setTimeout(
-    () => controller.abort(new BallastError('MODEL_TIMEOUT', { cause: new Error(`attempt exceeded ${timeoutMs} ms`) })),
+    () => limit.abort(new BallastError('MODEL_TIMEOUT', { cause: new Error(`attempt exceeded ${timeoutMs} ms`) })),
     timeoutMs,
   );
-  const onParentAbort = () => controller.abort(parent.reason);
-  parent.addEventListener('abort', onParentAbort, { once: true });
+  const signal = AbortSignal.any([parent, limit.signal]);
   try {
-    return await fn(controller.signal);
+    return await fn(signal);
   } catch (error) {
     // Whatever the provider threw while being aborted, the abort reason is the truth.
-    if (controller.signal.aborted) {
-      throw controller.signal.reason;
+    if (signal.aborted) {
+      throw signal.reason;
     }
     throw error;
   } finally {
     clearTimeout(timer);
-    parent.removeEventListener('abort', onParentAbort);
   }
 }

@@ -223,4 +223,59 @@ describe('Bulkhead', () => {
     expect(sut.saturated).toBe(true);
     await expect(sut.acquire(signal)).rejects.toMatchObject({ code: 'MODEL_OVERLOADED', retryAfterSeconds: 1 });
   });
+
+  describe('with a limit set at run time', () => {
+    it('admits queued callers at once when the limit rises', async () => {
+      sut = new Bulkhead(1, 3, MAX_WAIT_MS, 'primary');
+      await sut.acquire(signal);
+      const a = track(sut.acquire(signal));
+      const b = track(sut.acquire(signal));
+      const c = track(sut.acquire(signal));
+
+      sut.setLimit(3);
+      await flush();
+
+      expect(sut.capacity).toBe(3);
+      expect([a.status, b.status, c.status]).toEqual(['fulfilled', 'fulfilled', 'pending']);
+      expect(sut.inFlight).toBe(3);
+      expect(sut.waiting).toBe(1);
+    });
+
+    it('lets running calls finish and admits none until fewer than the lower limit run', async () => {
+      sut = new Bulkhead(3, 2, MAX_WAIT_MS, 'primary');
+      const slots = [await sut.acquire(signal), await sut.acquire(signal), await sut.acquire(signal)];
+
+      sut.setLimit(1);
+      const waiter = track(sut.acquire(signal));
+      slots[0].release();
+      slots[1].release();
+      await flush();
+
+      expect(waiter.status).toBe('pending');
+      expect(sut.inFlight).toBe(1);
+
+      slots[2].release();
+      await flush();
+
+      expect(waiter.status).toBe('fulfilled');
+      expect(sut.inFlight).toBe(1);
+    });
+
+    it('counts as full against the current limit', async () => {
+      sut = new Bulkhead(4, 0, MAX_WAIT_MS, 'primary');
+      await sut.acquire(signal);
+      await sut.acquire(signal);
+
+      sut.setLimit(2);
+
+      expect(sut.saturated).toBe(true);
+      await expect(sut.acquire(signal)).rejects.toMatchObject({ code: 'MODEL_OVERLOADED' });
+    });
+
+    it('refuses a limit below one or not a whole number', () => {
+      expect(() => sut.setLimit(0)).toThrow(RangeError);
+      expect(() => sut.setLimit(2.5)).toThrow(RangeError);
+      expect(sut.capacity).toBe(2);
+    });
+  });
 });

@@ -18,13 +18,36 @@ interface Waiter {
 export class Bulkhead {
   private active = 0;
   private readonly queue: Waiter[] = [];
+  private limit: number;
 
   constructor(
-    readonly capacity: number,
+    capacity: number,
     readonly queueCapacity: number,
     private readonly maxWaitMs: number,
     private readonly providerId: string,
-  ) {}
+    /** Called for every call shed (queue full, or the wait ran out). */
+    private readonly onShed: () => void = () => undefined,
+  ) {
+    this.limit = capacity;
+  }
+
+  /** How many calls may run at once now (fixed, or set by an adaptive limit). */
+  get capacity(): number {
+    return this.limit;
+  }
+
+  /**
+   * Changes the limit at run time. A higher one admits queued callers at once;
+   * a lower one lets the calls already running finish and admits no new one
+   * until fewer than the new limit run.
+   */
+  setLimit(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`bulkhead limit must be a positive integer, got ${limit}`);
+    }
+    this.limit = limit;
+    this.admitWaiting();
+  }
 
   get inFlight(): number {
     return this.active;
@@ -82,17 +105,22 @@ export class Bulkhead {
         }
         released = true;
         this.active--;
-        const next = this.queue.shift();
-        if (next) {
-          next.grant(this.take());
-        }
+        this.admitWaiting();
       },
     };
   }
 
+  private admitWaiting(): void {
+    while (this.active < this.limit && this.queue.length > 0) {
+      this.queue.shift()!.grant(this.take());
+    }
+  }
+
   private overloaded(): BallastError {
+    this.onShed();
     return new BallastError('MODEL_OVERLOADED', {
       retryAfterSeconds: 1,
+      shed: true,
       cause: new Error(`bulkhead of provider ${this.providerId} full: ${this.active} running, ${this.queue.length} waiting`),
     });
   }

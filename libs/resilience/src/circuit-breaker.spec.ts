@@ -2,7 +2,7 @@ import { BallastError } from '@ballast/errors';
 import { BreakerStateName, CircuitBreaker } from './circuit-breaker';
 import { BreakerSettings } from './resilience-settings';
 
-const SETTINGS: BreakerSettings = { failureRate: 0.5, minCalls: 10, windowMs: 30_000, cooldownMs: 15_000, halfOpenProbes: 1 };
+const SETTINGS: BreakerSettings = { failureRate: 0.5, minCalls: 10, windowMs: 30_000, cooldownMs: 15_000 };
 
 const upstreamDown = () => Promise.reject(new BallastError('UPSTREAM_UNAVAILABLE'));
 const upstreamOk = () => Promise.resolve('ok');

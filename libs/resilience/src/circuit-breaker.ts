@@ -1,7 +1,7 @@
 import { BallastError } from '@ballast/errors';
 import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, IBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import { BreakerSettings } from './resilience-settings';
-import { isTransient } from './transient';
+import { isUpstreamFault } from './failure-rule';
 
 export type BreakerStateName = 'closed' | 'half-open' | 'open';
 
@@ -73,20 +73,24 @@ class SlidingWindowBreaker implements IBreaker {
  * cockatiel's circuit breaker over the failure-rate window above, plus what
  * the router needs to decide without waiting: whether a call may go through
  * now, and how long until the next half-open probe. cockatiel lets one probe
- * through when half-open and makes other callers wait for its outcome;
- * Ballast skips the entry instead, so an unhealthy provider never costs a
- * request time.
+ * through when half-open (exactly one: it has no setting for more) and makes
+ * other callers wait for its outcome; Ballast skips the entry instead, so an
+ * unhealthy provider never costs a request time.
  */
 export class CircuitBreaker {
   private readonly policy: CircuitBreakerPolicy;
   private openedAt = 0;
+  /** Failures the caller will retry on the same upstream: judged by the retry's outcome instead. */
+  private readonly deferred = new WeakSet<object>();
+  /** Calls their caller stopped (client gone, shutdown): they say nothing about the upstream. */
+  private readonly cancelled = new WeakSet<object>();
 
   constructor(
     private readonly settings: BreakerSettings,
     onStateChange: (state: BreakerStateName) => void = () => undefined,
   ) {
     this.policy = circuitBreaker(
-      handleWhen((error) => isTransient(error)),
+      handleWhen((error) => this.counts(error)),
       {
         halfOpenAfter: settings.cooldownMs,
         breaker: new SlidingWindowBreaker(settings),
@@ -126,6 +130,35 @@ export class CircuitBreaker {
   /** True when a call would be let through without waiting. */
   get admitsCalls(): boolean {
     return this.msUntilHalfOpen() === 0;
+  }
+
+  /** The caller will retry this failure on the same upstream: leave it out of the window (call before rethrowing it). */
+  defer(error: unknown): void {
+    if (typeof error === 'object' && error !== null) {
+      this.deferred.add(error);
+    }
+  }
+
+  /** The caller stopped this call: never let it close (or count against) the circuit (call before rethrowing it). */
+  cancel(error: unknown): void {
+    if (typeof error === 'object' && error !== null) {
+      this.cancelled.add(error);
+    }
+  }
+
+  /**
+   * What a failed call tells the breaker. Closed: only the upstream's own
+   * faults count (never our shedding, a cancelled call or a deferred one).
+   * Half-open: cockatiel closes the circuit on any error its filter ignores,
+   * so the probe "counts" (re-opens) unless it is a real answer from the
+   * upstream (a client error): a cancelled or shed probe keeps it open.
+   */
+  private counts(error: unknown): boolean {
+    const object = typeof error === 'object' && error !== null ? error : {};
+    if (this.policy.state === CircuitState.HalfOpen) {
+      return !(error instanceof BallastError) || error.shed || this.cancelled.has(object) || isUpstreamFault(error);
+    }
+    return isUpstreamFault(error) && !this.deferred.has(object) && !this.cancelled.has(object);
   }
 
   async execute<T>(fn: () => Promise<T>): Promise<T> {

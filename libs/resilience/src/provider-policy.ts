@@ -1,12 +1,12 @@
 import { BallastError } from '@ballast/errors';
-import { abortableSleep } from './abortable-sleep';
 import { withAttemptTimeout } from './attempt-timeout';
 import { retryDelayMs } from './backoff';
 import { Bulkhead, BulkheadSlot } from './bulkhead';
 import { BreakerStateName, CircuitBreaker } from './circuit-breaker';
+import { AdaptiveConcurrencyLimit } from './concurrency/adaptive-concurrency-limit';
+import { isUpstreamFault } from './failure-rule';
 import { ResilienceSettings } from './resilience-settings';
 import { RetryBudget } from './retry-budget';
-import { isTransient } from './transient';
 
 export interface ProviderLimits {
   /** One attempt's time limit. */
@@ -18,57 +18,39 @@ export interface ProviderLimits {
 export interface PolicyEvents {
   onRetry?(attempt: number, error: BallastError, delayMs: number): void;
   onBreakerState?(state: BreakerStateName): void;
-  /** A call got its bulkhead slot after waiting this long (ms). */
-  onQueued?(waitedMs: number): void;
+  /** A call refused by the bulkhead (full, or the wait for a slot ran out). */
+  onShed?(): void;
+  /** Adaptive concurrency: the bulkhead's limit now (at start, and on every change). */
+  onConcurrencyLimit?(limit: number): void;
 }
 
-export interface ExecuteOptions {
+export interface AttemptOptions {
   /** Aborts on client disconnect or the request deadline; its reason is what the caller sees. */
   signal: AbortSignal;
-  /** Epoch ms after which no new attempt (or wait for one) may start. */
-  deadlineAt: number;
   /** Overrides the provider's per-attempt limit (streams use their first-chunk limit). */
-  attemptTimeoutMs?: number;
-  /** Called before every attempt with its number (1-based). */
-  onAttempt?(attempt: number): void;
-}
-
-export interface Executed<T> {
-  value: T;
-  attempts: number;
+  timeoutMs?: number;
+  /** True when the caller will retry this failure on the same provider: the breaker then judges the retry instead. */
+  retriesHere?(error: BallastError): boolean;
 }
 
 export type Availability = 'available' | 'circuit-open' | 'overloaded';
-
-/** A failure annotated with how many attempts it took, so the router can report it. */
-export class AttemptsExhaustedError extends Error {
-  constructor(
-    readonly error: unknown,
-    readonly attempts: number,
-  ) {
-    super('attempts exhausted', { cause: error });
-  }
-}
-
-/** Not a BallastError, so the breaker's filter lets it through uncounted. */
-class RecoverableFailure extends Error {
-  constructor(readonly error: unknown) {
-    super('failed attempt that will be retried', { cause: error });
-  }
-}
 
 /** How long a call may wait for a bulkhead slot before being shed. */
 const MAX_QUEUE_WAIT_MS = 1000;
 
 /**
- * Everything that protects one provider: bulkhead (outermost, so retries keep
- * their slot), retries with full-jitter backoff inside the deadline and the
- * retry budget, a circuit breaker around every attempt, and a time limit per attempt.
+ * Everything that protects one provider: its bulkhead, its circuit breaker
+ * around every attempt, the time limit of one attempt, its backoff and its
+ * retry budget. Which attempt comes next is not decided here (see
+ * `nextMove`): the router walks the route and asks this policy for a slot,
+ * an attempt, a wait and the budget.
  */
 export class ProviderPolicy {
   readonly breaker: CircuitBreaker;
   readonly bulkhead: Bulkhead;
   private readonly budget: RetryBudget;
+  /** Set with `resilience.adaptiveConcurrency`: moves the bulkhead's limit within maxConcurrency. */
+  private readonly limiter?: AdaptiveConcurrencyLimit;
 
   constructor(
     readonly providerId: string,
@@ -77,10 +59,19 @@ export class ProviderPolicy {
     private readonly events: PolicyEvents = {},
   ) {
     this.breaker = new CircuitBreaker(settings.breaker, (state) => events.onBreakerState?.(state));
-    this.bulkhead = new Bulkhead(limits.maxConcurrency, limits.maxQueue, MAX_QUEUE_WAIT_MS, providerId);
+    this.bulkhead = new Bulkhead(limits.maxConcurrency, limits.maxQueue, MAX_QUEUE_WAIT_MS, providerId, () => events.onShed?.());
     this.budget = new RetryBudget(settings.retryBudget);
+    if (settings.adaptiveConcurrency) {
+      const onChange = (limit: number) => {
+        this.bulkhead.setLimit(limit);
+        events.onConcurrencyLimit?.(limit);
+      };
+      this.limiter = new AdaptiveConcurrencyLimit({ maxLimit: limits.maxConcurrency, onChange });
+      onChange(this.limiter.limit);
+    }
   }
 
+  /** Whether a call could start now, without waiting: the router's view when it looks for another option. */
   get availability(): Availability {
     if (!this.breaker.admitsCalls) {
       return 'circuit-open';
@@ -92,78 +83,69 @@ export class ProviderPolicy {
     return this.settings;
   }
 
-  async execute<T>(fn: (signal: AbortSignal) => Promise<T>, options: ExecuteOptions): Promise<Executed<T>> {
-    const { slot, ...result } = await this.executeHolding(fn, options);
-    slot.release();
-    return result;
-  }
-
-  /** Like execute, but the bulkhead slot stays taken until the caller releases it (a stream's whole life). */
-  async executeHolding<T>(fn: (signal: AbortSignal) => Promise<T>, options: ExecuteOptions): Promise<Executed<T> & { slot: BulkheadSlot }> {
-    const queuedAt = performance.now();
-    const slot = await this.bulkhead.acquire(options.signal);
-    this.events.onQueued?.(performance.now() - queuedAt);
-    try {
-      return { ...(await this.retrying(fn, options)), slot };
-    } catch (error) {
-      slot.release();
-      throw error;
+  /**
+   * A bulkhead slot for one call (its retries on this provider included), or
+   * this policy's own refusal: CIRCUIT_OPEN while the breaker is open,
+   * MODEL_OVERLOADED (shed) when the bulkhead is full.
+   */
+  async admit(signal: AbortSignal): Promise<BulkheadSlot> {
+    if (!this.breaker.admitsCalls) {
+      throw new BallastError('CIRCUIT_OPEN', { retryAfterSeconds: Math.max(1, Math.ceil(this.breaker.msUntilHalfOpen() / 1000)) });
     }
-  }
-
-  private async retrying<T>(fn: (signal: AbortSignal) => Promise<T>, options: ExecuteOptions): Promise<Executed<T>> {
-    const timeoutMs = options.attemptTimeoutMs ?? this.limits.timeoutMs;
+    const slot = await this.bulkhead.acquire(signal);
     this.budget.recordCall();
-    for (let attempt = 1; ; attempt++) {
-      options.onAttempt?.(attempt);
-      let retryInMs: number | undefined;
-      try {
-        const value = await this.breaker.execute(async () => {
-          try {
-            return await withAttemptTimeout(timeoutMs, options.signal, fn);
-          } catch (thrown) {
-            retryInMs = this.retryDelay(thrown, attempt, options);
-            throw this.deferrable(thrown, retryInMs) ? new RecoverableFailure(thrown) : thrown;
-          }
-        });
-        return { value, attempts: attempt };
-      } catch (caught) {
-        const thrown = caught instanceof RecoverableFailure ? caught.error : caught;
-        const error = options.signal.aborted ? options.signal.reason : thrown;
-        // A breaker opened meanwhile (by this call or others) would refuse the retry after the wait: give up now, the router falls back at once.
-        if (retryInMs === undefined || options.signal.aborted || this.breaker.msUntilHalfOpen() > retryInMs) {
-          throw new AttemptsExhaustedError(error, attempt);
-        }
-        this.events.onRetry?.(attempt, error as BallastError, retryInMs);
-        try {
-          await abortableSleep(retryInMs, options.signal);
-        } catch (reason) {
-          throw new AttemptsExhaustedError(reason, attempt);
-        }
-      }
-    }
+    return slot;
   }
 
-  /** How long to wait before retrying this failure, or undefined when it must not be retried (takes from the budget). */
-  private retryDelay(thrown: unknown, attempt: number, options: ExecuteOptions): number | undefined {
-    if (options.signal.aborted || !isTransient(thrown) || attempt > this.settings.retries) {
-      return undefined;
-    }
-    const delay = retryDelayMs(attempt - 1, this.settings, thrown.retryAfterSeconds);
-    return Date.now() + delay < options.deadlineAt && this.budget.tryAcquire() ? delay : undefined;
+  /** One attempt through the breaker, within its time limit. */
+  attempt<T>(fn: (signal: AbortSignal) => Promise<T>, options: AttemptOptions): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
+    return this.breaker.execute(async () => {
+      const started = performance.now();
+      try {
+        const value = await withAttemptTimeout(timeoutMs, options.signal, fn);
+        this.limiter?.observe(performance.now() - started, this.bulkhead.inFlight);
+        return value;
+      } catch (error) {
+        if (options.signal.aborted) {
+          this.breaker.cancel(error);
+        } else {
+          if (isUpstreamFault(error) && error.code !== 'UPSTREAM_BAD_RESPONSE') {
+            this.limiter?.onDropped();
+          }
+          if (this.deferrable(error) && options.retriesHere?.(error)) {
+            this.breaker.defer(error);
+          }
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** The wait before retry number `retry` (1-based) of this failure: full-jitter backoff, never shorter than Retry-After. */
+  retryDelayMs(error: BallastError, retry: number): number {
+    return retryDelayMs(retry - 1, this.settings, error.retryAfterSeconds);
+  }
+
+  get hasRetryBudget(): boolean {
+    return this.budget.hasRoom();
+  }
+
+  /** Takes one retry from the budget and reports it. */
+  spendRetry(attempt: number, error: BallastError, delayMs: number): void {
+    this.budget.spend();
+    this.events.onRetry?.(attempt, error, delayMs);
   }
 
   /**
    * The breaker judges what clients get from this provider. A fast failure
-   * that a retry may still recover is left out of its window (otherwise a
-   * provider failing 30% of attempts trips a 50% breaker on the noise of its
-   * first few calls, and an upstream that mostly works is cut off); it counts
-   * if the retries do not recover it. A timeout always counts: it already
-   * cost the client the whole wait. A half-open probe always counts.
+   * that a retry on the same provider may still recover is left out of its
+   * window (otherwise a provider failing 30% of attempts trips a 50% breaker
+   * on the noise of its first few calls, and an upstream that mostly works is
+   * cut off); the retry's outcome counts instead. A timeout always counts: it
+   * already cost the client the whole wait. A half-open probe always counts.
    */
-  private deferrable(thrown: unknown, retryInMs: number | undefined): boolean {
-    return (
-      retryInMs !== undefined && thrown instanceof BallastError && thrown.code !== 'MODEL_TIMEOUT' && this.breaker.stateName === 'closed'
-    );
+  private deferrable(error: unknown): error is BallastError {
+    return error instanceof BallastError && error.code !== 'MODEL_TIMEOUT' && this.breaker.stateName === 'closed';
   }
 }

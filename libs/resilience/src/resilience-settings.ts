@@ -4,7 +4,6 @@ export interface BreakerSettings {
   minCalls: number;
   windowMs: number;
   cooldownMs: number;
-  halfOpenProbes: number;
 }
 
 export interface ResilienceSettings {
@@ -15,6 +14,8 @@ export interface ResilienceSettings {
   breaker: BreakerSettings;
   firstChunkTimeoutMs: number;
   idleTimeoutMs: number;
+  /** The bulkhead's limit follows the upstream's latency, up to `maxConcurrency`. */
+  adaptiveConcurrency: boolean;
 }
 
 export const DEFAULT_RESILIENCE: ResilienceSettings = {
@@ -22,7 +23,8 @@ export const DEFAULT_RESILIENCE: ResilienceSettings = {
   backoffBaseMs: 200,
   backoffMaxMs: 5000,
   retryBudget: 0.2,
-  breaker: { failureRate: 0.5, minCalls: 10, windowMs: 30_000, cooldownMs: 15_000, halfOpenProbes: 1 },
+  breaker: { failureRate: 0.5, minCalls: 10, windowMs: 30_000, cooldownMs: 15_000 },
   firstChunkTimeoutMs: 60_000,
   idleTimeoutMs: 30_000,
+  adaptiveConcurrency: false,
 };

@@ -3,7 +3,8 @@ import { RetryBudget } from './retry-budget';
 /** Takes retries until the budget says no; returns how many it gave. */
 function drain(budget: RetryBudget, limit = 10_000): number {
   let granted = 0;
-  while (granted < limit && budget.tryAcquire()) {
+  while (granted < limit && budget.hasRoom()) {
+    budget.spend();
     granted++;
   }
   return granted;
@@ -16,6 +17,14 @@ function recordCalls(budget: RetryBudget, calls: number): void {
 }
 
 describe('RetryBudget', () => {
+  it('does not spend when asked whether it has room', () => {
+    const sut = new RetryBudget(0.2, 10_000, 0.1);
+    expect(sut.hasRoom()).toBe(true);
+    expect(sut.hasRoom()).toBe(true);
+    sut.spend();
+    expect(sut.hasRoom()).toBe(false);
+  });
+
   beforeEach(() => {
     jest.useFakeTimers();
     // A whole second, so the 1 s buckets line up with the test's clock.
@@ -27,7 +36,7 @@ describe('RetryBudget', () => {
     const sut = new RetryBudget(0.2);
 
     expect(drain(sut)).toBe(30);
-    expect(sut.tryAcquire()).toBe(false);
+    expect(sut.hasRoom()).toBe(false);
   });
 
   it('keeps the floor while ratio × calls is below it', () => {
@@ -42,7 +51,7 @@ describe('RetryBudget', () => {
     recordCalls(sut, 500);
 
     expect(drain(sut)).toBe(100);
-    expect(sut.tryAcquire()).toBe(false);
+    expect(sut.hasRoom()).toBe(false);
   });
 
   it('counts calls made anywhere in the window', async () => {
@@ -70,7 +79,7 @@ describe('RetryBudget', () => {
 
     await jest.advanceTimersByTimeAsync(9_000);
 
-    expect(sut.tryAcquire()).toBe(false);
+    expect(sut.hasRoom()).toBe(false);
   });
 
   it('recovers once the window has passed', async () => {

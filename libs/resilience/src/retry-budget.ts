@@ -20,15 +20,16 @@ export class RetryBudget {
     this.current().calls++;
   }
 
-  /** Takes one retry from the budget, or says no. */
-  tryAcquire(): boolean {
+  /** Whether one more retry fits the budget now. */
+  hasRoom(): boolean {
     const { calls, retries } = this.totals();
     const allowed = Math.max(this.ratio * calls, this.minRetriesPerSecond * (this.windowMs / 1000));
-    if (retries + 1 > allowed) {
-      return false;
-    }
+    return retries + 1 <= allowed;
+  }
+
+  /** Takes one retry from the budget (the caller asked `hasRoom` first). */
+  spend(): void {
     this.current().retries++;
-    return true;
   }
 
   private current() {

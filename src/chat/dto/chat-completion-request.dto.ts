@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
@@ -16,7 +15,9 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { Prechecked } from '../../problems/precheck';
 import { ChatMessageDto } from './chat-message.dto';
+import { precheckChatRequest } from './chat-request.precheck';
 import { IsStopSequence } from './stop-sequence.validator';
 
 class StreamOptionsDto {
@@ -28,8 +29,10 @@ class StreamOptionsDto {
 
 /**
  * The OpenAI Chat Completions request. Fields Ballast does not know are
- * passed to the upstream untouched.
+ * passed to the upstream untouched. Sizes (messages, parts, text length)
+ * are settings, checked by `precheckChatRequest` before anything else.
  */
+@Prechecked(precheckChatRequest)
 export class ChatCompletionRequestDto {
   @ApiProperty({ example: 'chat', description: 'A public model name (GET /v1/models)' })
   @IsString()
@@ -40,7 +43,6 @@ export class ChatCompletionRequestDto {
   @ApiProperty({ type: [ChatMessageDto] })
   @IsArray()
   @ArrayMinSize(1, { message: 'messages must contain at least one message' })
-  @ArrayMaxSize(2048)
   @ValidateNested({ each: true })
   @Type(() => ChatMessageDto)
   messages!: ChatMessageDto[];
@@ -133,7 +135,6 @@ export class ChatCompletionRequestDto {
   @ApiProperty({ required: false, type: 'array', items: { type: 'object' } })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(128)
   tools?: unknown[];
 
   @ApiProperty({ required: false, oneOf: [{ type: 'string' }, { type: 'object' }] })

@@ -1,6 +1,5 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
-export const MAX_TEXT_CHARS = 1_000_000;
 const PART_TYPES = new Set(['text', 'image_url', 'input_audio', 'file', 'refusal']);
 
 /** Why a message's content is invalid, or undefined when it is fine. */
@@ -9,10 +8,8 @@ export function contentProblem(content: unknown, role: unknown): string | undefi
     return role === 'assistant' ? undefined : 'must not be empty';
   }
   if (typeof content === 'string') {
-    if (content.length === 0) {
-      return 'must not be empty';
-    }
-    return content.length > MAX_TEXT_CHARS ? `must be at most ${MAX_TEXT_CHARS} characters` : undefined;
+    // Its length limit is a setting, checked earlier (precheckChatRequest).
+    return content.length === 0 ? 'must not be empty' : undefined;
   }
   if (!Array.isArray(content)) {
     return 'must be a string or an array of content parts';
@@ -38,10 +35,7 @@ function partProblem(part: unknown): string | undefined {
     return `has an unknown type; use one of ${[...PART_TYPES].join(', ')}`;
   }
   if (type === 'text') {
-    if (typeof text !== 'string' || text.length === 0) {
-      return 'text must be a non-empty string';
-    }
-    return text.length > MAX_TEXT_CHARS ? `text must be at most ${MAX_TEXT_CHARS} characters` : undefined;
+    return typeof text !== 'string' || text.length === 0 ? 'text must be a non-empty string' : undefined;
   }
   if (type === 'image_url') {
     const url = (imageUrl as { url?: unknown } | undefined)?.url;

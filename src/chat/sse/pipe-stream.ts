@@ -2,7 +2,8 @@ import { BallastError, classifyError } from '@ballast/errors';
 import type { ChatCompletionChunk, RoutedStream } from '@ballast/models';
 import { BallastMetrics, requestContext } from '@ballast/observability';
 import type { Logger } from 'pino';
-import { SseResponse, StreamPartial } from './sse-response';
+import type { StreamPartial } from './sse-frames';
+import type { SseSink } from './sse-sink';
 
 /** Where an open stream registers so that a shutdown can end it (ShutdownCoordinator). */
 export interface StreamTracker {
@@ -20,7 +21,7 @@ export interface PipeOptions {
 type StreamOutcome = 'done' | 'error' | 'client_closed';
 
 /** Forwards every chunk as it arrives, ends with [DONE], or turns a failure into one error event. */
-export async function pipeStream(routed: RoutedStream, sse: SseResponse, options: PipeOptions): Promise<StreamOutcome> {
+export async function pipeStream(routed: RoutedStream, sse: SseSink, options: PipeOptions): Promise<StreamOutcome> {
   const { metrics } = options;
   const progress: StreamPartial = { chunks: 0, characters: 0 };
   // Widened on purpose: the shutdown callback may set it while the loop awaits.
@@ -72,7 +73,7 @@ export async function pipeStream(routed: RoutedStream, sse: SseResponse, options
   return outcome;
 }
 
-function fail(sse: SseResponse, error: BallastError, partial: { chunks: number; characters: number }, options: PipeOptions): void {
+function fail(sse: SseSink, error: BallastError, partial: { chunks: number; characters: number }, options: PipeOptions): void {
   requestContext.note({ code: error.code });
   options.metrics.errors.inc({ code: error.code });
   options.logger.error({ code: error.code, partial, err: error.cause ?? error, upstream: error.upstream }, 'stream failed after it began');

@@ -1,19 +1,17 @@
-import { BallastError, ERROR_CATALOG } from '@ballast/errors';
+import type { BallastError } from '@ballast/errors';
 import type { Response } from 'express';
-import { once } from 'node:events';
+import { sseFrames, StreamPartial } from './sse-frames';
+import type { SseSink } from './sse-sink';
 
-export interface StreamPartial {
-  chunks: number;
-  characters: number;
-}
+export type { StreamPartial } from './sse-frames';
 
 /**
- * The SSE grammar of contract section 4, and nothing else: one event per
+ * Writes the SSE grammar (sse-frames.ts) to one response: one event per
  * upstream chunk with `id: <request_id>:<seq>`, `: keep-alive` comments,
  * `data: [DONE]`, and failures as `event: error`. Writes respect
  * backpressure: a slow reader slows the upstream read, not our memory.
  */
-export class SseResponse {
+export class SseResponse implements SseSink {
   private seq = 0;
   private lastWriteAt = Date.now();
   private keepAlive?: NodeJS.Timeout;
@@ -51,30 +49,28 @@ export class SseResponse {
     return !this.ended && !this.res.destroyed && this.res.writable;
   }
 
-  async event(data: unknown): Promise<void> {
-    if (!this.write(`id: ${this.requestId}:${this.seq++}\ndata: ${JSON.stringify(data)}\n\n`)) {
+  event(data: unknown): Promise<void> {
+    return this.raw(sseFrames.event(this.requestId, this.seq++, data));
+  }
+
+  comment(text: string): Promise<void> {
+    return this.raw(sseFrames.comment(text));
+  }
+
+  /** An already formatted frame (a replayed one), with backpressure. */
+  async raw(frame: string): Promise<void> {
+    if (!this.write(frame)) {
       await this.drained();
     }
   }
 
   done(): void {
-    this.write('data: [DONE]\n\n');
+    this.write(sseFrames.done());
     this.end();
   }
 
   fail(error: BallastError, partial: StreamPartial): void {
-    const definition = ERROR_CATALOG[error.code];
-    const payload = {
-      error: {
-        message: error.detail,
-        type: definition.openaiType,
-        code: error.code,
-        retryable: definition.retryable,
-        request_id: this.requestId,
-      },
-      partial,
-    };
-    this.write(`event: error\nid: ${this.requestId}:${this.seq++}\ndata: ${JSON.stringify(payload)}\n\n`);
+    this.write(sseFrames.error(this.requestId, this.seq++, error, partial));
     this.end();
   }
 
@@ -96,10 +92,25 @@ export class SseResponse {
     return this.res.write(text);
   }
 
-  private async drained(): Promise<void> {
+  /**
+   * Hand-written rather than `Promise.race` of `events.once`: each `once`
+   * keeps its listeners (and an `error` one) until its own event fires, so
+   * every wait on a slow reader left a `close` and an `error` listener behind.
+   */
+  private drained(): Promise<void> {
     if (!this.writable) {
-      return;
+      return Promise.resolve();
     }
-    await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+    return new Promise((resolve) => {
+      const settle = () => {
+        this.res.off('drain', settle);
+        this.res.off('close', settle);
+        this.res.off('error', settle);
+        resolve();
+      };
+      this.res.on('drain', settle);
+      this.res.on('close', settle);
+      this.res.on('error', settle);
+    });
   }
 }

@@ -1,10 +1,13 @@
+import type { BallastMetrics } from '@ballast/observability';
+import type { Logger } from 'pino';
 import type { ProviderConfig } from '../config/models-file.schema';
 import type { ModelProvider } from '../ports/model-provider.port';
 
 /** What a provider may need from the process, beyond its own configuration. */
 export interface ProviderDependencies {
-  ocr: { workers: number; queueSize: number };
-  fetch?: typeof fetch;
+  ocr: { workers: number; queueSize: number; onShed?: () => void };
+  metrics: BallastMetrics;
+  logger: Logger;
 }
 
 /**

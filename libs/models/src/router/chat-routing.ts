@@ -1,22 +1,49 @@
-import { BallastError } from '@ballast/errors';
-import { BallastMetrics, requestContext } from '@ballast/observability';
+import { BallastError, classifyError } from '@ballast/errors';
+import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
+import type { Logger } from 'pino';
+import type { ModelsConfig } from '../config/models-file.schema';
+import type { CallContext } from '../ports/call-context';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../ports/chat-model.port';
 import type { ModelRouter, RouteOptions } from './model-router';
-import type { Routed, RouteTarget } from './route-target';
+import { describeTarget, Routed, RouteTarget } from './route-target';
+import { ContinuationPolicy, continuationRequest, PartialAnswer } from './stream-continuation';
+import { followUpstream, Leg, openLeg } from './stream-leg';
 
 export interface RoutedStream extends Omit<Routed<void>, 'value'> {
   /** Every chunk in order, the first included; ends, throws a BallastError, or stops when the client leaves. */
   chunks: AsyncIterable<ChatCompletionChunk>;
 }
 
+export interface StreamOptions extends RouteOptions {
+  /** Called at a continuation, before its first chunk is handed on (the SSE layer writes `: continued <entry>`). */
+  onContinue?: (entry: string) => Promise<void> | void;
+}
+
+export interface ChatRoutingOptions {
+  models: ModelsConfig;
+  requestTimeoutMs: number;
+  logger: Logger;
+}
+
 type Usage = { prompt_tokens?: number; completion_tokens?: number } | null | undefined;
 
-/** Chat over the router: retries and fallback until an answer (or a first chunk) has been handed on. */
+/** Chat over the router: retries and fallback until an answer (or a first chunk) has been handed on, then continuation. */
 export class ChatRouting {
+  private readonly continuation: ContinuationPolicy;
+
   constructor(
     private readonly router: ModelRouter,
     private readonly metrics: BallastMetrics,
-  ) {}
+    private readonly options: ChatRoutingOptions,
+  ) {
+    this.continuation = new ContinuationPolicy(options.models.models);
+    // Series that exist from the start, so rate()/increase() see the first continuation too.
+    for (const [model, config] of Object.entries(options.models.models)) {
+      for (const outcome of config.continueOnFailure ? ['continued', 'refused', 'failed'] : []) {
+        metrics.streamContinuations.inc({ model, outcome }, 0);
+      }
+    }
+  }
 
   async complete(publicModel: string, request: ChatRequest, options: RouteOptions = {}): Promise<Routed<ChatCompletion>> {
     const routed = await this.router.run(
@@ -29,94 +56,140 @@ export class ChatRouting {
     return routed;
   }
 
-  async stream(publicModel: string, request: ChatRequest, options: RouteOptions = {}): Promise<RoutedStream> {
+  async stream(publicModel: string, request: ChatRequest, options: StreamOptions = {}): Promise<RoutedStream> {
     const client = options.signal ?? requestContext.current()?.signal ?? new AbortController().signal;
-    const routed = await this.router.run(
-      publicModel,
-      'chat',
-      async (target, context) => {
-        const upstream = new AbortController();
-        const followAttempt = () => upstream.abort(context.signal.reason);
-        context.signal.addEventListener('abort', followAttempt, { once: true });
-        const sentAt = performance.now();
-        const iterator = target.provider
-          .chat!.stream(target.model, request, { ...context, signal: upstream.signal })
-          [Symbol.asyncIterator]();
-        try {
-          const first = await iterator.next();
-          if (upstream.signal.aborted) {
-            throw upstream.signal.reason;
-          }
-          this.metrics.timeToFirstToken.observe(
-            { model: target.publicModel, provider: target.providerId },
-            (performance.now() - sentAt) / 1000,
-          );
-          return { first, iterator, upstream };
-        } catch (error) {
-          upstream.abort(error);
-          throw error;
-        } finally {
-          context.signal.removeEventListener('abort', followAttempt);
-        }
-      },
-      { ...options, signal: client, holdSlot: true, attemptTimeoutMs: (policy) => policy.resilience.firstChunkTimeoutMs },
-    );
-    const idleMs = this.router.policies.get(routed.served.providerId)!.resilience.idleTimeoutMs;
-    const { first, iterator, upstream } = routed.value;
-    const onClientGone = () => upstream.abort(client.reason);
-    client.addEventListener('abort', onClientGone, { once: true });
-    const done = () => {
-      client.removeEventListener('abort', onClientGone);
-      routed.release();
-    };
+    const deadlineAt = Date.now() + this.options.requestTimeoutMs;
+    const routed = await this.router.run(publicModel, 'chat', (target, context) => openLeg(target, request, context, this.metrics), {
+      ...options,
+      signal: client,
+      holdSlot: true,
+      attemptTimeoutMs: (policy) => policy.resilience.firstChunkTimeoutMs,
+      // The loser of a hedge that sent its first chunk too late: close its upstream.
+      discard: (late) => (late as { upstream: AbortController }).upstream.abort(new BallastError('CLIENT_CLOSED_REQUEST')),
+    });
+    const leg: Leg = { target: routed.served, ...routed.value, release: routed.release };
     return {
       served: routed.served,
       attempts: routed.attempts,
       fallback: routed.fallback,
-      chunks: this.follow(routed.served, first, iterator, upstream, idleMs, done),
+      chunks: this.follow(leg, request, client, deadlineAt, options),
     };
   }
 
+  /** The legs of one stream: the first, then (opted in) a continuation on the next prefill entry after each failure. */
   private async *follow(
-    target: RouteTarget,
-    first: IteratorResult<ChatCompletionChunk>,
-    iterator: AsyncIterator<ChatCompletionChunk>,
-    upstream: AbortController,
-    idleMs: number,
-    done: () => void,
+    first: Leg,
+    request: ChatRequest,
+    client: AbortSignal,
+    deadlineAt: number,
+    options: StreamOptions,
   ): AsyncGenerator<ChatCompletionChunk> {
-    let usage: Usage;
-    let characters = 0;
-    let finished = false;
-    const seen = (chunk: ChatCompletionChunk) => {
-      usage = chunk.usage ?? usage;
-      for (const choice of chunk.choices ?? []) {
-        characters += choice.delta?.content?.length ?? 0;
-      }
-      return chunk;
-    };
-    try {
-      if (first.done) {
-        finished = true;
-        return;
-      }
-      yield seen(first.value);
-      for (;;) {
-        const next = await nextWithin(iterator, idleMs, upstream);
-        if (next.done) {
-          finished = true;
-          return;
+    // Only a model that may continue pays for remembering the answer so far.
+    const partial = this.continuation.enabled(first.target.publicModel) ? new PartialAnswer() : undefined;
+    let leg = first;
+    for (;;) {
+      // Per leg: the idle limit, the tokens counted once, the slot released, the upstream aborted when the client leaves.
+      const target = leg.target;
+      const upstream = leg.upstream;
+      const onClientGone = () => upstream.abort(client.reason);
+      client.addEventListener('abort', onClientGone, { once: true });
+      let failure: unknown;
+      try {
+        const idleMs = this.router.policies.get(target.providerId)!.resilience.idleTimeoutMs;
+        for await (const chunk of followUpstream(leg, idleMs, (usage) => this.countTokens(target, usage))) {
+          partial?.add(chunk);
+          yield chunk;
         }
-        yield seen(next.value);
+        return;
+      } catch (thrown) {
+        failure = thrown;
+      } finally {
+        client.removeEventListener('abort', onClientGone);
+        leg.release();
       }
-    } finally {
-      if (!finished && !upstream.signal.aborted) {
-        upstream.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
+      const next = partial && (await this.continueAfter(leg, classifyError(failure), request, partial, client, deadlineAt));
+      if (!next) {
+        throw failure;
       }
-      // Cancelled and failed streams are paid for too: count what was seen.
-      this.countTokens(target, usage ?? { completion_tokens: Math.ceil(characters / 4) });
-      done();
+      await options.onContinue?.(describeTarget(next.target));
+      leg = next;
     }
+  }
+
+  /** The next leg, or undefined (the stream then ends with the ORIGINAL failure): never a second error masking the first. */
+  private async continueAfter(
+    failed: Leg,
+    failure: BallastError,
+    request: ChatRequest,
+    partial: PartialAnswer,
+    client: AbortSignal,
+    deadlineAt: number,
+  ): Promise<Leg | undefined> {
+    const model = failed.target.publicModel;
+    if (failure.code === 'CLIENT_CLOSED_REQUEST') {
+      return undefined;
+    }
+    const route = this.router.route(model);
+    const candidates = this.continuation
+      .candidates(route, failed.target)
+      .filter((target) => this.router.policies.get(target.providerId)!.availability === 'available');
+    const refusal = this.continuation.refusal(partial, candidates, Date.now(), deadlineAt, client.aborted);
+    // One span event per outcome, like the metric (the SSE stream shows `: continued <entry>` itself).
+    const event = (outcome: 'continued' | 'refused' | 'failed', attributes: Record<string, string | number | undefined>) =>
+      traceEvent('ballast.continuation', {
+        'ballast.continuation.outcome': outcome,
+        'ballast.fallback.from': describeTarget(failed.target),
+        'ballast.error.code': failure.code,
+        'ballast.continuation.characters': partial.text.length,
+        ...attributes,
+      });
+    if (refusal) {
+      event('refused', { 'ballast.continuation.refusal': refusal });
+      this.metrics.streamContinuations.inc({ model, outcome: 'refused' });
+      this.options.logger.warn({ model: describeTarget(failed.target), code: failure.code, refusal }, 'stream failed; not continued');
+      return undefined;
+    }
+    const continued = continuationRequest(request, partial);
+    for (const target of candidates) {
+      const policy = this.router.policies.get(target.providerId)!;
+      const context = (signal: AbortSignal): CallContext => ({
+        requestId: requestContext.requestId() ?? 'internal',
+        traceparent: requestContext.current()?.traceparent,
+        signal,
+        route: { entry: describeTarget(target), index: target.index },
+      });
+      const signal = AbortSignal.any([client, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]);
+      let slot: { release(): void } | undefined;
+      try {
+        // One attempt, no retry: a continuation that fails must not hide the original failure behind more waiting.
+        slot = await policy.admit(signal);
+        const leg = await policy.attempt((attemptSignal) => openLeg(target, continued, context(attemptSignal), this.metrics), {
+          signal,
+          timeoutMs: policy.resilience.firstChunkTimeoutMs,
+        });
+        const held = slot;
+        event('continued', { 'ballast.route.entry': describeTarget(target) });
+        this.metrics.streamContinuations.inc({ model, outcome: 'continued' });
+        this.metrics.fallbacks.inc({ model, from: failed.target.providerId, to: target.providerId });
+        requestContext.note({ model: describeTarget(target), fallback: true });
+        this.options.logger.warn(
+          {
+            model: describeTarget(failed.target),
+            continued_on: describeTarget(target),
+            code: failure.code,
+            characters: partial.text.length,
+          },
+          'stream failed after it began; continued on the next prefill entry',
+        );
+        return { target, ...leg, release: () => held.release() };
+      } catch (error) {
+        slot?.release();
+        this.options.logger.warn({ model: describeTarget(target), err: error }, 'continuation refused');
+      }
+    }
+    event('failed', {});
+    this.metrics.streamContinuations.inc({ model, outcome: 'failed' });
+    return undefined;
   }
 
   private countTokens(target: RouteTarget, usage: Usage): void {
@@ -128,31 +201,5 @@ export class ChatRouting {
       this.metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completion_tokens);
     }
     requestContext.note({ usage: usage ?? undefined });
-  }
-}
-
-/** The next chunk, or MODEL_TIMEOUT (aborting the upstream) when the model stays quiet too long. */
-async function nextWithin(iterator: AsyncIterator<ChatCompletionChunk>, idleMs: number, upstream: AbortController) {
-  const timer = setTimeout(
-    () =>
-      upstream.abort(
-        new BallastError('MODEL_TIMEOUT', {
-          detail: 'The model stopped sending for too long. Try again.',
-          cause: new Error(`no chunk for ${idleMs} ms`),
-        }),
-      ),
-    idleMs,
-  );
-  try {
-    const next = await iterator.next();
-    // The SDK ends an aborted stream quietly; an abort is never a normal end.
-    if (upstream.signal.aborted) {
-      throw upstream.signal.reason;
-    }
-    return next;
-  } catch (error) {
-    throw upstream.signal.aborted ? upstream.signal.reason : error;
-  } finally {
-    clearTimeout(timer);
   }
 }

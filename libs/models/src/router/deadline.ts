@@ -7,31 +7,17 @@ import { BallastError } from '@ballast/errors';
  */
 export class Deadline {
   readonly at: number;
+  readonly signal: AbortSignal;
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
-  private readonly onClientAbort?: () => void;
 
-  constructor(
-    timeoutMs: number,
-    private readonly client?: AbortSignal,
-  ) {
+  constructor(timeoutMs: number, client?: AbortSignal) {
     this.at = Date.now() + timeoutMs;
     this.timer = setTimeout(
       () => this.controller.abort(new BallastError('MODEL_TIMEOUT', { cause: new Error(`request deadline of ${timeoutMs} ms passed`) })),
       timeoutMs,
     );
-    if (client) {
-      if (client.aborted) {
-        this.controller.abort(client.reason);
-      } else {
-        this.onClientAbort = () => this.controller.abort(client.reason);
-        client.addEventListener('abort', this.onClientAbort, { once: true });
-      }
-    }
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
+    this.signal = client ? AbortSignal.any([client, this.controller.signal]) : this.controller.signal;
   }
 
   remainingMs(): number {
@@ -40,8 +26,5 @@ export class Deadline {
 
   dispose(): void {
     clearTimeout(this.timer);
-    if (this.onClientAbort) {
-      this.client?.removeEventListener('abort', this.onClientAbort);
-    }
   }
 }

@@ -1,4 +1,3 @@
-import { withAttemptTimeout } from '@ballast/resilience';
 import { BallastError } from '@ballast/errors';
 import type { Logger } from 'pino';
 import type { EntryHealth } from './route-health';
@@ -8,11 +7,13 @@ import type { ModelRouter } from './model-router';
  * Probes idle upstreams with their cheap probe (GET {baseUrl}/models for
  * OpenAI-compatible ones, never a paid completion) through the provider's
  * breaker, so a dead upstream opens its breaker before a client meets it and
- * a recovered one closes it again.
+ * a recovered one closes it again. Probes in flight are aborted by stop()
+ * (shutdown); an aborted probe never closes a breaker.
  */
 export class ModelProbes {
   readonly results = new Map<string, EntryHealth['lastProbe']>();
   private timer?: NodeJS.Timeout;
+  private stopping = new AbortController();
 
   constructor(
     private readonly router: ModelRouter,
@@ -21,6 +22,9 @@ export class ModelProbes {
   ) {}
 
   start(): void {
+    if (this.stopping.signal.aborted) {
+      this.stopping = new AbortController();
+    }
     if (this.intervalMs > 0 && !this.timer) {
       this.timer = setInterval(() => void this.probeIdle(), this.intervalMs);
       this.timer.unref();
@@ -30,6 +34,7 @@ export class ModelProbes {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping.abort(new BallastError('SHUTTING_DOWN'));
   }
 
   async probeIdle(): Promise<void> {
@@ -44,16 +49,15 @@ export class ModelProbes {
   async probe(providerId: string): Promise<void> {
     const provider = this.router.providers.get(providerId)!;
     const policy = this.router.policies.get(providerId)!;
-    if (!provider.probe || !policy.breaker.admitsCalls) {
+    if (!provider.probe || !policy.breaker.admitsCalls || this.stopping.signal.aborted) {
       return;
     }
     const at = new Date().toISOString();
     try {
-      await policy.breaker.execute(() =>
-        withAttemptTimeout(Math.min(5000, policy.resilience.firstChunkTimeoutMs), new AbortController().signal, (signal) =>
-          provider.probe!(signal),
-        ),
-      );
+      await policy.attempt((signal) => provider.probe!(signal), {
+        signal: this.stopping.signal,
+        timeoutMs: Math.min(5000, policy.resilience.firstChunkTimeoutMs),
+      });
       this.results.set(providerId, { at, ok: true });
     } catch (error) {
       const code = error instanceof BallastError ? error.code : 'INTERNAL_ERROR';

@@ -93,6 +93,6 @@ describe('ModelRouter with a provider type registered from outside', () => {
   });
 
   it('refuses a provider type nobody registered', () => {
-    expect(() => createProviders(config, [], { ocr: { workers: 1, queueSize: 1 } })).toThrow(BallastError);
+    expect(() => createProviders(config, [], { ocr: { workers: 1, queueSize: 1 }, metrics, logger })).toThrow(BallastError);
   });
 });

@@ -1,41 +1,36 @@
 import { BallastError, ErrorCode } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
-import { AttemptsExhaustedError, ProviderPolicy, allowsFallback } from '@ballast/resilience';
+import { ProviderPolicy } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
-import type { CallContext } from '../ports/call-context';
 import type { ModelProvider } from '../ports/model-provider.port';
+import { buildRoute } from './build-route';
 import { Deadline } from './deadline';
-import { exhaustedError, RouteFailure } from './exhausted-error';
 import { EntryHealth, EntryRecord, ModelHealth, modelStatus } from './route-health';
-import { Capability, describeTarget, Routed, RouteTarget } from './route-target';
+import { Capability, describeTarget, RouteStep, RouteTarget } from './route-target';
+import { Operation, RoutedHolding, RouteOptions, RouteWalk, WalkEnvironment } from './route-walk';
 
-export interface RouteOptions {
-  /** The client's signal; defaults to the current request's. */
-  signal?: AbortSignal;
-  /** Streams: the first-chunk limit replaces the provider's per-attempt limit. */
-  attemptTimeoutMs?: (policy: ProviderPolicy) => number;
-  /** Streams: keep the provider's bulkhead slot until the stream ends. */
-  holdSlot?: boolean;
-}
+export type { Operation, RoutedHolding, RouteOptions } from './route-walk';
 
-export type Operation<T> = (target: RouteTarget, context: CallContext) => Promise<T>;
+/** A member's own refusals, as the span event names them (an abort while queued is no skip). */
+const SKIP_REASONS: Partial<Record<ErrorCode, string>> = { CIRCUIT_OPEN: 'circuit-open', MODEL_OVERLOADED: 'overloaded' };
 
-export interface RoutedHolding<T> extends Routed<T> {
-  release(): void;
+interface ModelRoute {
+  steps: RouteStep[];
+  fallbackOnContentRejected: boolean;
 }
 
 /**
- * Resolves a public model name to its route and walks it: skips entries that
- * are circuit-open or saturated without waiting, runs each through its
- * provider's policy, falls through on transient failures, and keeps one
- * deadline across all of it.
+ * Resolves a public model name to its route and walks it (see RouteWalk):
+ * one deadline across every attempt, the outcome of each member in the
+ * metrics and in the recent health that /health/models shows.
  */
 export class ModelRouter {
-  private readonly routes = new Map<string, RouteTarget[]>();
+  private readonly routes = new Map<string, ModelRoute>();
   private readonly records = new Map<string, EntryRecord>();
   /** Epoch ms of the last real call per provider; idle ones get probed. */
   readonly lastTraffic = new Map<string, number>();
+  private readonly environment: WalkEnvironment;
 
   constructor(
     config: ModelsConfig,
@@ -45,26 +40,82 @@ export class ModelRouter {
     private readonly logger: Logger,
     private readonly requestTimeoutMs: number,
   ) {
-    for (const [publicModel, { route }] of Object.entries(config.models)) {
-      this.routes.set(
-        publicModel,
-        route.map((entry, index) => ({
-          publicModel,
-          providerId: entry.provider,
-          provider: providers.get(entry.provider)!,
-          model: entry.model,
-          contextWindow: entry.contextWindow,
-          index,
-        })),
-      );
+    for (const [publicModel, model] of Object.entries(config.models)) {
+      this.routes.set(publicModel, {
+        steps: buildRoute(publicModel, model, providers, policies),
+        fallbackOnContentRejected: model.fallbackOnContentRejected,
+      });
     }
+    this.environment = {
+      policies,
+      logger,
+      recordOutcome: (target, outcome, started) => this.recordOutcome(target, outcome, started),
+      recordRefusal: (target, code) => {
+        metrics.modelRequests.inc({ model: target.publicModel, provider: target.providerId, outcome: code });
+        const reason = SKIP_REASONS[code];
+        if (reason) {
+          traceEvent('ballast.breaker.skip', { 'ballast.route.entry': describeTarget(target), 'ballast.skip.reason': reason });
+        }
+      },
+      recordFallback: (from, to) => metrics.fallbacks.inc({ model: to.publicModel, from: from.providerId, to: to.providerId }),
+      recordHedge: (target, outcome) => {
+        metrics.hedges.inc({ model: target.publicModel, outcome });
+        traceEvent('ballast.hedge', { 'ballast.route.entry': describeTarget(target), 'ballast.hedge.outcome': outcome });
+      },
+      touch: (target) => this.lastTraffic.set(target.providerId, Date.now()),
+    };
   }
 
   get publicModels(): string[] {
     return [...this.routes.keys()];
   }
 
+  /** Every member of the model's route, in order. */
   route(publicModel: string): RouteTarget[] {
+    return this.modelRoute(publicModel).steps.flatMap((step) => step.members);
+  }
+
+  async run<T>(
+    publicModel: string,
+    capability: Capability,
+    operation: Operation<T>,
+    options: RouteOptions = {},
+  ): Promise<RoutedHolding<T>> {
+    const route = this.modelRoute(publicModel);
+    const context = requestContext.current();
+    const deadline = new Deadline(this.requestTimeoutMs, options.signal ?? context?.signal);
+    try {
+      const walk = new RouteWalk(this.environment, { publicModel, capability, ...route, deadline, context, options }, operation);
+      return await walk.run();
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** Per public model and route entry: breaker state, recent success rate, last error code, last probe. */
+  health(probes: ReadonlyMap<string, EntryHealth['lastProbe']> = new Map()): ModelHealth[] {
+    return [...this.routes.keys()].map((name) => {
+      const entries = this.route(name).map((target) => {
+        const record = this.records.get(this.key(target));
+        return {
+          provider: target.providerId,
+          model: target.model,
+          breaker: this.policies.get(target.providerId)!.breaker.stateName,
+          successRate: record?.successRate ?? null,
+          latencyEwmaMs: Math.round(target.latency.valueMs),
+          lastErrorCode: record?.lastErrorCode,
+          lastProbe: probes.get(target.providerId),
+        };
+      });
+      // A pool step is open only when every member is: one member up keeps it serving.
+      const steps = this.modelRoute(name).steps.map((step) =>
+        step.members.every((member) => this.policies.get(member.providerId)!.breaker.stateName === 'open') ? 'open' : 'closed',
+      );
+      return { name, status: modelStatus(steps), entries };
+    });
+  }
+
+  private modelRoute(publicModel: string): ModelRoute {
     const route = this.routes.get(publicModel);
     if (!route) {
       const known = this.publicModels;
@@ -75,120 +126,12 @@ export class ModelRouter {
     return route;
   }
 
-  async run<T>(
-    publicModel: string,
-    capability: Capability,
-    operation: Operation<T>,
-    options: RouteOptions = {},
-  ): Promise<RoutedHolding<T>> {
-    const route = this.route(publicModel);
-    const context = requestContext.current();
-    const deadline = new Deadline(this.requestTimeoutMs, options.signal ?? context?.signal);
-    const failures: RouteFailure[] = [];
-    let attempts = 0;
-    try {
-      for (const target of route) {
-        const policy = this.policies.get(target.providerId)!;
-        if (!target.provider[capability]) {
-          continue;
-        }
-        const availability = policy.availability;
-        if (availability !== 'available') {
-          failures.push({ target, error: this.unavailable(availability, policy) });
-          traceEvent('ballast.breaker.skip', { 'ballast.route.entry': describeTarget(target), 'ballast.skip.reason': availability });
-          this.metrics.modelRequests.inc({
-            model: publicModel,
-            provider: target.providerId,
-            outcome: availability === 'circuit-open' ? 'CIRCUIT_OPEN' : 'MODEL_OVERLOADED',
-          });
-          continue;
-        }
-        if (failures.length > 0) {
-          traceEvent('ballast.fallback', {
-            'ballast.route.entry': describeTarget(target),
-            'ballast.fallback.from': describeTarget(failures[failures.length - 1].target),
-            'ballast.error.code': failures[failures.length - 1].error.code,
-          });
-        }
-        const started = performance.now();
-        this.lastTraffic.set(target.providerId, Date.now());
-        const callContext = (signal: AbortSignal): CallContext => ({
-          requestId: context?.requestId ?? 'internal',
-          traceparent: context?.traceparent,
-          signal,
-          route: { entry: describeTarget(target), index: target.index },
-        });
-        try {
-          const executed = await policy.executeHolding((signal) => operation(target, callContext(signal)), {
-            signal: deadline.signal,
-            deadlineAt: deadline.at,
-            attemptTimeoutMs: options.attemptTimeoutMs?.(policy),
-          });
-          attempts += executed.attempts;
-          this.recordOutcome(target, 'success', started);
-          if (!options.holdSlot) {
-            executed.slot.release();
-          }
-          const fallback = target.index > 0;
-          if (fallback) {
-            this.metrics.fallbacks.inc({ model: publicModel, from: route[0].providerId, to: target.providerId });
-          }
-          requestContext.note({ model: describeTarget(target), attempts, fallback });
-          return { value: executed.value, served: target, attempts, fallback, release: () => executed.slot.release() };
-        } catch (thrown) {
-          const error = thrown instanceof AttemptsExhaustedError ? thrown.error : thrown;
-          attempts += thrown instanceof AttemptsExhaustedError ? thrown.attempts : 1;
-          const failure = error instanceof BallastError ? error : new BallastError('INTERNAL_ERROR', { cause: error });
-          this.recordOutcome(target, failure.code, started);
-          this.logger.warn(
-            { model: describeTarget(target), code: failure.code, attempts, err: failure.cause ?? failure, upstream: failure.upstream },
-            'model call failed',
-          );
-          requestContext.note({ attempts });
-          if (deadline.signal.aborted) {
-            throw deadline.signal.reason;
-          }
-          if (!allowsFallback(failure)) {
-            throw failure;
-          }
-          failures.push({ target, error: failure });
-        }
-      }
-      throw exhaustedError(publicModel, failures, this.policies);
-    } finally {
-      deadline.dispose();
-    }
-  }
-
-  /** Per public model and route entry: breaker state, recent success rate, last error code, last probe. */
-  health(probes: ReadonlyMap<string, EntryHealth['lastProbe']> = new Map()): ModelHealth[] {
-    return [...this.routes.entries()].map(([name, route]) => {
-      const entries = route.map((target) => {
-        const record = this.records.get(this.key(target));
-        return {
-          provider: target.providerId,
-          model: target.model,
-          breaker: this.policies.get(target.providerId)!.breaker.stateName,
-          successRate: record?.successRate ?? null,
-          lastErrorCode: record?.lastErrorCode,
-          lastProbe: probes.get(target.providerId),
-        };
-      });
-      return { name, status: modelStatus(entries.map((entry) => entry.breaker)), entries };
-    });
-  }
-
-  private unavailable(availability: 'circuit-open' | 'overloaded', policy: ProviderPolicy): BallastError {
-    return availability === 'circuit-open'
-      ? new BallastError('CIRCUIT_OPEN', { retryAfterSeconds: Math.max(1, Math.ceil(policy.breaker.msUntilHalfOpen() / 1000)) })
-      : new BallastError('MODEL_OVERLOADED', { retryAfterSeconds: 1 });
-  }
-
   private recordOutcome(target: RouteTarget, outcome: 'success' | ErrorCode, started: number): void {
     const labels = { model: target.publicModel, provider: target.providerId };
     this.metrics.modelRequests.inc({ ...labels, outcome });
     this.metrics.modelDuration.observe(labels, (performance.now() - started) / 1000);
-    if (outcome === 'CLIENT_CLOSED_REQUEST') {
+    // Neither a vanished client nor our own shedding says anything about the entry.
+    if (outcome === 'CLIENT_CLOSED_REQUEST' || outcome === 'SHUTTING_DOWN') {
       return;
     }
     const key = this.key(target);
@@ -198,6 +141,7 @@ export class ModelRouter {
   }
 
   private key(target: RouteTarget): string {
-    return `${target.publicModel}\u0000${target.index}`;
+    // Pool members share their step's index: each keeps its own record.
+    return `${target.publicModel}\u0000${target.index}\u0000${target.providerId}\u0000${target.model}`;
   }
 }

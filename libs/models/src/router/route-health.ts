@@ -9,6 +9,8 @@ export interface EntryHealth {
   model: string;
   breaker: BreakerStateName;
   successRate: number | null;
+  /** Peak-EWMA of recent latency (time to answer, or to first chunk), ms; 0 before any call. What the `latency` balancer reads. */
+  latencyEwmaMs: number;
   lastErrorCode?: string;
   lastProbe?: { at: string; ok: boolean; code?: string };
 }

@@ -9,7 +9,8 @@ const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toUpperCase
 
 describe('OcrWorkerPool', () => {
   let invoice: Buffer;
-  const pool = new OcrWorkerPool({ size: 1, queueSize: 2 });
+  const onShed = jest.fn();
+  const pool = new OcrWorkerPool({ size: 1, queueSize: 2, onShed });
 
   beforeAll(async () => {
     invoice = await renderTextImage(OCR_TEXT);
@@ -38,6 +39,9 @@ describe('OcrWorkerPool', () => {
     const shed = (await pool.recognize(invoice).catch((err: unknown) => err)) as BallastError;
     expect(shed).toBeInstanceOf(BallastError);
     expect(shed.code).toBe('MODEL_OVERLOADED');
+    // Our own queue, not the model failing: the breaker must never count it.
+    expect(shed.shed).toBe(true);
+    expect(onShed).toHaveBeenCalledTimes(1);
     expect(shed.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(shed.retryAfterSeconds).toBeLessThanOrEqual(5);
     expect(pool.stats.shed).toBe(1);

@@ -8,6 +8,8 @@ export interface OcrWorkerPoolOptions {
   size: number;
   /** Jobs that may wait for a free worker; more are shed with MODEL_OVERLOADED. */
   queueSize: number;
+  /** Called for every job shed (ballast_ocr_queue_shed_total). */
+  onShed?: () => void;
 }
 
 export interface OcrWorkerPoolStats {
@@ -94,6 +96,7 @@ export class OcrWorkerPool {
     const free = this.slots.some((slot) => !slot.job);
     if (!free && this.queue.length >= this.options.queueSize) {
       this.shedCount++;
+      this.options.onShed?.();
       return Promise.reject(this.overloaded());
     }
     const result = new Promise<{ text: string; confidence: number }>((resolve, reject) => {
@@ -225,6 +228,7 @@ export class OcrWorkerPool {
     return new BallastError('MODEL_OVERLOADED', {
       detail: 'The embedded OCR model is at capacity. Try again after Retry-After seconds.',
       retryAfterSeconds: seconds,
+      shed: true,
     });
   }
 }

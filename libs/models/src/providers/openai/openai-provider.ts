@@ -1,123 +1,122 @@
-import { BallastError } from '@ballast/errors';
-import OpenAI from 'openai';
-import { Stream } from 'openai/streaming';
-import { VERSION } from 'openai/version';
+import type { BallastMetrics } from '@ballast/observability';
+import type { Logger } from 'pino';
+import type { UpstreamLimits } from '../../config/models-file.schema';
 import type { CallContext } from '../../ports/call-context';
 import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } from '../../ports/chat-model.port';
 import type { ModelProvider } from '../../ports/model-provider.port';
-import { postChat } from './post-chat';
-import { translateOpenAiError } from './translate-openai-error';
-import { createUndiciFetch, UndiciFetch } from './undici-fetch';
+import { readBody } from './read-body';
+import { sseChunks } from './sse-chunks';
+import { UpstreamClient } from './upstream-client';
+import { upstreamError, UpstreamScope } from './upstream-error';
 
 export interface OpenAiProviderOptions {
   baseUrl: string;
   apiKey?: string;
-  /** Replaces the provider's own keep-alive undici fetch (tests, or several providers sharing one agent). */
-  fetch?: typeof fetch;
+  limits: UpstreamLimits;
 }
 
-function headersFor(base: Record<string, string>, context: CallContext): Record<string, string> {
-  const headers: Record<string, string> = { ...base, 'x-request-id': context.requestId };
-  if (context.traceparent) {
-    headers.traceparent = context.traceparent;
-  }
-  return headers;
+export interface OpenAiProviderDependencies {
+  metrics: BallastMetrics;
+  logger: Logger;
 }
 
-function assertCompletion(value: unknown, providerId: string): ChatCompletion {
-  const completion = value as ChatCompletion | undefined;
-  if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
-    throw new BallastError('UPSTREAM_BAD_RESPONSE', {
-      cause: new Error('completion without a choices array'),
-      upstream: { provider: providerId, body: value },
-    });
-  }
-  return completion;
-}
+/** What the probe reads of a model list before letting the connection go. */
+const PROBE_READ_BYTES = 64 * 1024;
 
-/** Any OpenAI-compatible upstream (vLLM, Xinference, Ollama, LM Studio, OpenAI) through the official SDK. */
+/**
+ * Any OpenAI-compatible upstream (vLLM, Xinference, Ollama, LM Studio,
+ * OpenAI) over undici, its SSE parsed by eventsource-parser; every failure
+ * becomes a BallastError in upstreamError.
+ */
 export class OpenAiProvider implements ModelProvider, ChatModelPort {
   readonly type = 'openai';
   readonly chat = this;
-  /** The SDK: errors, SSE decoding, and the probe. */
-  private readonly client: OpenAI;
-  /** Built once per provider: its connections to the upstream stay open between calls. */
-  private readonly ownFetch?: UndiciFetch;
-  private readonly fetch: typeof fetch;
-  private readonly chatUrl: string;
-  private readonly baseHeaders: Record<string, string>;
+  private readonly client: UpstreamClient;
+  private readonly scope: UpstreamScope;
+  private readonly jsonHeaders: Record<string, string>;
+  private readonly sseHeaders: Record<string, string>;
 
   constructor(
     readonly id: string,
-    options: OpenAiProviderOptions,
+    private readonly options: OpenAiProviderOptions,
+    private readonly dependencies: OpenAiProviderDependencies,
   ) {
-    this.ownFetch = options.fetch ? undefined : createUndiciFetch();
-    this.fetch = options.fetch ?? this.ownFetch!.fetch;
-    const apiKey = options.apiKey || 'not-needed';
-    this.client = new OpenAI({
-      baseURL: options.baseUrl,
-      apiKey,
-      // Ballast owns retrying and time limits; the SDK must do neither.
-      maxRetries: 0,
-      timeout: 24 * 60 * 60 * 1000,
-      fetch: this.fetch,
-      // Its console logger would print raw upstream text; what matters reaches the JSON log through the router.
-      logLevel: 'off',
-    });
-    this.chatUrl = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-    this.baseHeaders = {
-      'content-type': 'application/json',
-      accept: 'application/json',
-      authorization: `Bearer ${apiKey}`,
-      'user-agent': `ballast (openai-node/${VERSION})`,
-    };
+    this.scope = { provider: id, maxRetryAfterSeconds: options.limits.maxRetryAfterSeconds };
+    this.client = new UpstreamClient(options.baseUrl, this.scope, options.limits.maxErrorBodyBytes);
+    const base = { 'content-type': 'application/json', authorization: `Bearer ${options.apiKey || 'not-needed'}`, 'user-agent': 'ballast' };
+    this.jsonHeaders = { ...base, accept: 'application/json' };
+    this.sseHeaders = { ...base, accept: 'text/event-stream' };
+    // The series exists from the start, so rate() sees the first bad event too.
+    dependencies.metrics.upstreamBadEvents.inc({ provider: id }, 0);
   }
 
   async complete(model: string, request: ChatRequest, context: CallContext): Promise<ChatCompletion> {
-    try {
-      const body = JSON.stringify({ ...request, model, stream: false });
-      const response = await postChat(this.fetch, this.chatUrl, headersFor(this.baseHeaders, context), body, context.signal);
-      return assertCompletion(await response.json(), this.id);
-    } catch (error) {
-      throw translateOpenAiError(error, this.id);
+    const response = await this.client.send({
+      method: 'POST',
+      path: '/chat/completions',
+      headers: this.headers(this.jsonHeaders, context),
+      body: JSON.stringify({ ...request, model, stream: false }),
+      signal: context.signal,
+    });
+    const maxBytes = this.options.limits.maxAnswerBytes;
+    const read = await readBody(response.body, maxBytes, response.headers['content-length']).catch((error: unknown) => {
+      throw upstreamError({ kind: 'network', error, signal: context.signal }, this.scope);
+    });
+    if (read.cut) {
+      throw upstreamError(
+        { kind: 'bad-response', reason: `answer larger than ${maxBytes} bytes`, status: response.status, body: read },
+        this.scope,
+      );
     }
+    let completion: unknown;
+    try {
+      completion = JSON.parse(read.text);
+    } catch {
+      throw upstreamError({ kind: 'bad-response', reason: 'answer is not JSON', status: response.status, body: read }, this.scope);
+    }
+    if (typeof completion !== 'object' || completion === null || !Array.isArray((completion as ChatCompletion).choices)) {
+      throw upstreamError(
+        { kind: 'bad-response', reason: 'completion without a choices array', status: response.status, body: read },
+        this.scope,
+      );
+    }
+    return completion as ChatCompletion;
   }
 
   async *stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
-    // The SDK's Stream aborts this when its reader stops early; the caller's signal aborts it too.
-    const controller = new AbortController();
-    const follow = () => controller.abort(context.signal.reason);
-    context.signal.addEventListener('abort', follow, { once: true });
-    try {
-      let stream: AsyncIterable<ChatCompletionChunk>;
-      try {
-        const body = JSON.stringify({ ...request, model, stream: true });
-        const response = await postChat(this.fetch, this.chatUrl, headersFor(this.baseHeaders, context), body, controller.signal);
-        stream = Stream.fromSSEResponse<ChatCompletionChunk>(response, controller, this.client);
-      } catch (error) {
-        throw translateOpenAiError(error, this.id);
-      }
-      try {
-        for await (const chunk of stream) {
-          yield chunk;
-        }
-      } catch (error) {
-        throw translateOpenAiError(error, this.id);
-      }
-    } finally {
-      context.signal.removeEventListener('abort', follow);
-    }
+    const response = await this.client.send({
+      method: 'POST',
+      path: '/chat/completions',
+      headers: this.headers(this.sseHeaders, context),
+      body: JSON.stringify({ ...request, model, stream: true }),
+      signal: context.signal,
+    });
+    const { limits } = this.options;
+    yield* sseChunks(response.body, context.signal, {
+      ...this.scope,
+      requestId: context.requestId,
+      maxEventChars: limits.maxEventChars,
+      maxBadEvents: limits.maxBadEvents,
+      metrics: this.dependencies.metrics,
+      logger: this.dependencies.logger,
+    });
   }
 
+  /** `GET {baseUrl}/models`: cheap, never a paid completion. */
   async probe(signal: AbortSignal): Promise<void> {
-    try {
-      await this.client.models.list({ signal, maxRetries: 0 });
-    } catch (error) {
-      throw translateOpenAiError(error, this.id);
-    }
+    const response = await this.client.send({ method: 'GET', path: '/models', headers: this.jsonHeaders, signal });
+    await response.body.dump({ limit: PROBE_READ_BYTES }).catch(() => undefined);
   }
 
-  async close(): Promise<void> {
-    await this.ownFetch?.close();
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private headers(base: Record<string, string>, context: CallContext): Record<string, string> {
+    const headers: Record<string, string> = { ...base, 'x-request-id': context.requestId };
+    if (context.traceparent) {
+      headers.traceparent = context.traceparent;
+    }
+    return headers;
   }
 }

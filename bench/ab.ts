@@ -1,0 +1,114 @@
+/**
+ * Several targets side by side, same run: closed-loop non-streaming chat
+ * against each in turn, ROUNDS rounds in alternating order (so a neighbour's
+ * load lands on all alike), then req/s and CPU per request per target,
+ * median over rounds, and each as a ratio to the first. On a shared machine
+ * this is the figure to trust, not one phase of one target.
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/ab.ts [--seconds=5] [--rounds=3] TARGET…
+ * TARGET: floor (bench/framework-floor.ts), proxy (bench/bare-proxy.ts),
+ * path/to/main.js (a build of Ballast), or path/to/main.js@2 (that build with WORKERS=2).
+ *   cp -r dist /tmp/ab/before && ln -s "$PWD/node_modules" /tmp/ab/node_modules
+ *   … bench/ab.ts floor /tmp/ab/before/src/main.js dist/src/main.js dist/src/main.js@2
+ */
+import { writeModelsFile } from '../test/support/models-file';
+import { closedLoop } from './load/closed-loop';
+import {
+  allWorkersListening,
+  Child,
+  killAllChildren,
+  startBallast,
+  startBareProxy,
+  startFrameworkFloor,
+  startUpstream,
+} from './support/children';
+import { treeCpuMs } from './support/proc-stats';
+import { CHAT_PATH, chatBody } from './support/targets';
+
+interface Entry {
+  label: string;
+  child: Child;
+  model: string;
+  rps: number[];
+  cpu: number[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const found = args.find((arg) => arg.startsWith(`--${name}=`));
+  return found ? Number(found.split('=')[1]) : fallback;
+}
+
+async function start(spec: string, index: number, upstreamOrigin: string, models: string): Promise<Entry> {
+  if (spec === 'floor') {
+    return { label: spec, child: await startFrameworkFloor(`ab-${index}-floor`, upstreamOrigin), model: 'bench-model', rps: [], cpu: [] };
+  }
+  if (spec === 'proxy') {
+    return { label: spec, child: await startBareProxy(`ab-${index}-proxy`, upstreamOrigin), model: 'bench-model', rps: [], cpu: [] };
+  }
+  const [main, workers] = spec.split('@');
+  const child = await startBallast(`ab-${index}-ballast`, models, workers ? { WORKERS: workers } : {}, [], main);
+  if (workers && Number(workers) > 1) {
+    await allWorkersListening(child);
+  }
+  return { label: spec, child, model: 'chat', rps: [], cpu: [] };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const specs = args.filter((arg) => !arg.startsWith('--'));
+  const seconds = option(args, 'seconds', 5);
+  const rounds = option(args, 'rounds', 3);
+  if (specs.length === 0) {
+    throw new Error('usage: bench/ab.ts [--seconds=5] [--rounds=3] floor|proxy|main.js|main.js@WORKERS …');
+  }
+  const upstream = await startUpstream('ab-upstream');
+  const models = writeModelsFile({
+    providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1`, maxConcurrency: 10_000 } },
+    models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
+  });
+  const entries: Entry[] = [];
+  try {
+    for (const [index, spec] of specs.entries()) {
+      entries.push(await start(spec, index, upstream.origin, models));
+    }
+    for (const entry of entries) {
+      await closedLoop(entry.child.origin + CHAT_PATH, chatBody({ name: 'ballast', origin: '', model: entry.model }), 50, 2_000);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const entry of round % 2 === 0 ? entries : [...entries].reverse()) {
+        const body = chatBody({ name: 'ballast', origin: '', model: entry.model });
+        const before = treeCpuMs(entry.child.pid);
+        const result = await closedLoop(entry.child.origin + CHAT_PATH, body, 50, seconds * 1000);
+        entry.rps.push(result.rps);
+        entry.cpu.push((treeCpuMs(entry.child.pid) - before) / result.requests);
+        process.stderr.write(
+          `round ${round + 1} ${entry.label}: ${result.rps.toFixed(0)} req/s, ${entry.cpu.at(-1)!.toFixed(3)} ms CPU/request, ` +
+            `${(result.errorRate * 100).toFixed(2)}% errors\n`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all(entries.map((entry) => entry.child.stop()));
+    await upstream.stop();
+  }
+  const [base] = entries;
+  process.stdout.write(`median of ${rounds} rounds of ${seconds} s, 50 connections; ratios to ${base.label}\n`);
+  for (const entry of entries) {
+    const rps = median(entry.rps);
+    const cpu = median(entry.cpu);
+    process.stdout.write(
+      `${entry.label.padEnd(40)} ${rps.toFixed(0).padStart(6)} req/s (${(rps / median(base.rps)).toFixed(2)}×)  ` +
+        `${cpu.toFixed(3)} ms CPU/request (${(cpu / median(base.cpu)).toFixed(2)}×)\n`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  killAllChildren();
+  process.stderr.write(`ab failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

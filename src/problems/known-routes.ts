@@ -1,0 +1,92 @@
+import { Injectable, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { policyOf, RoutePolicy } from '../auth';
+
+interface KnownRoute {
+  /** Path segments; `null` stands for a `:param`. */
+  segments: Array<string | null>;
+  methods: Set<string>;
+  /** By method, as declared on the handler (see RoutePolicy). */
+  policies: Map<string, RoutePolicy>;
+}
+
+function joinPaths(...parts: Array<string | string[] | undefined>): string {
+  const text = parts.map((part) => (Array.isArray(part) ? part[0] : part) ?? '').join('/');
+  return `/${text.split('/').filter(Boolean).join('/')}`;
+}
+
+function segmentsOf(path: string): string[] {
+  return path.toLowerCase().split('/').filter(Boolean);
+}
+
+/**
+ * The controllers' routes with their methods and policies, read once from
+ * Nest's route metadata: a known path asked with the wrong method is
+ * answered 405 with `Allow` rather than 404, and what runs before routing
+ * (the drain gate) can still read a route's declared policy.
+ */
+@Injectable()
+export class KnownRoutes implements OnApplicationBootstrap {
+  private readonly routes: KnownRoute[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const byPath = new Map<string, KnownRoute>();
+    for (const wrapper of this.discovery.getControllers()) {
+      const type = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+      if (!type) {
+        continue;
+      }
+      const base = Reflect.getMetadata(PATH_METADATA, type) as string | string[] | undefined;
+      for (const name of this.scanner.getAllMethodNames(type.prototype)) {
+        const handler = (type.prototype as Record<string, unknown>)[name] as object;
+        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (path === undefined || method === undefined) {
+          continue;
+        }
+        const full = joinPaths(base, path);
+        const route = byPath.get(full) ?? {
+          segments: segmentsOf(full).map((s) => (s.startsWith(':') ? null : s)),
+          methods: new Set<string>(),
+          policies: new Map<string, RoutePolicy>(),
+        };
+        const policy = policyOf(type, handler);
+        for (const verb of RequestMethod[method] === 'GET' ? ['GET', 'HEAD'] : [RequestMethod[method]]) {
+          route.methods.add(verb);
+          route.policies.set(verb, policy);
+        }
+        byPath.set(full, route);
+      }
+    }
+    this.routes.push(...byPath.values());
+  }
+
+  private matching(path: string): KnownRoute[] {
+    const asked = segmentsOf(path);
+    return this.routes.filter(
+      (route) => route.segments.length === asked.length && route.segments.every((segment, i) => segment === null || segment === asked[i]),
+    );
+  }
+
+  /** The methods a path accepts, or an empty list when no route has this path. */
+  allowedMethods(path: string): string[] {
+    return [...new Set(this.matching(path).flatMap((route) => [...route.methods]))].sort();
+  }
+
+  /** The declared policy of the route a request will reach, or undefined when none matches. */
+  policyFor(method: string, path: string): RoutePolicy | undefined {
+    for (const route of this.matching(path)) {
+      const policy = route.policies.get(method.toUpperCase());
+      if (policy) {
+        return policy;
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,23 @@
+import { FieldError } from '@ballast/errors';
+import type { RequestLimits } from '../config';
+
+/** Cheap checks of a raw body (sizes, lengths, counts), run before any per-element work. */
+export type Precheck = (value: unknown, limits: RequestLimits) => FieldError[];
+
+const PRECHECKS = new WeakMap<object, Precheck>();
+
+/**
+ * Declares on a DTO class the size checks the validation pipe runs on the
+ * plain body before class-transformer and class-validator walk it: a body of
+ * a million messages is refused by one `length` comparison, not after a
+ * million instances and a million errors.
+ */
+export function Prechecked(check: Precheck): ClassDecorator {
+  return (target) => {
+    PRECHECKS.set(target, check);
+  };
+}
+
+export function precheckOf(metatype: unknown): Precheck | undefined {
+  return typeof metatype === 'function' ? PRECHECKS.get(metatype) : undefined;
+}

@@ -1,0 +1,78 @@
+import request from 'supertest';
+import { createTestApp, TestApp } from '../support/create-test-app';
+import { writeModelsFile } from '../support/models-file';
+
+/** Issue 12 items 1, 7 and 9, in-process: client mistakes answered as client mistakes, limits read from settings. */
+describe('client mistakes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    const modelsFile = writeModelsFile({
+      providers: { never: { type: 'openai', baseUrl: 'http://127.0.0.1:9/v1' } },
+      models: { chat: { route: [{ provider: 'never', model: 'never-called' }] } },
+    });
+    t = await createTestApp({
+      env: { MODELS_FILE: modelsFile, CHAT_MAX_MESSAGES: '3', CHAT_MAX_TEXT_CHARS: '10', JSON_MAX_DEPTH: '6', CHAT_MAX_IMAGES: '1' },
+    });
+  });
+  afterAll(() => t.close());
+
+  const chat = (body: unknown) =>
+    request(t.server)
+      .post('/v1/chat/completions')
+      .send(body as object);
+
+  it('takes the message limit from CHAT_MAX_MESSAGES', async () => {
+    const res = await chat({ model: 'chat', messages: Array.from({ length: 4 }, () => ({ role: 'user', content: 'hi' })) }).expect(400);
+    expect(res.body.errors).toEqual([{ field: 'messages', message: 'must contain at most 3 messages (got 4)' }]);
+  });
+
+  it('takes the text limit from CHAT_MAX_TEXT_CHARS', async () => {
+    const res = await chat({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(11) }] }).expect(400);
+    expect(res.body.errors).toEqual([{ field: 'messages[0].content', message: 'must be at most 10 characters' }]);
+  });
+
+  it('takes the depth limit from JSON_MAX_DEPTH', async () => {
+    const res = await request(t.server)
+      .post('/v1/chat/completions')
+      .set('Content-Type', 'application/json')
+      .send('{"a":[[[[[[1]]]]]]}')
+      .expect(400);
+    expect(res.body.detail).toBe('The JSON body is nested more than 6 levels deep.');
+  });
+
+  it('takes the image count from CHAT_MAX_IMAGES, before reading any image', async () => {
+    const part = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
+    const res = await chat({ model: 'chat', messages: [{ role: 'user', content: [part, part] }] }).expect(422);
+    expect(res.body.code).toBe('IMAGE_TOO_LARGE');
+  });
+
+  it.each([
+    [
+      'a body that is not valid gzip',
+      () =>
+        request(t.server)
+          .post('/v1/chat/completions')
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', 'gzip')
+          .send('not gzip'),
+      /Content-Encoding/,
+    ],
+    ['a path that is not valid percent-encoding', () => request(t.server).get('/problems/%E0%A4%A'), /percent-encoding/],
+  ])('answers %s with a 400 that says what is wrong and promises no errors[] it lacks', async (_name, send, detail) => {
+    const res = await send().expect(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringMatching(detail) });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.detail).not.toMatch(/errors\[\]/);
+  });
+
+  it('serves a /problems page for METHOD_NOT_ALLOWED and REQUEST_TIMEOUT from the catalogue', async () => {
+    await request(t.server)
+      .get('/problems/method-not-allowed')
+      .expect(200)
+      .expect(/HTTP 405/);
+    await request(t.server)
+      .get('/problems/request-timeout')
+      .expect(200)
+      .expect(/HTTP 408/);
+  });
+});
