@@ -80,6 +80,14 @@ describe('our own shedding, and every series an alert or the dashboard reads', (
           ],
         },
         tight: { route: [{ provider: 'tight', model: 't' }] },
+        // A stream that breaks after its first chunks goes on at the prefill entry.
+        continued: {
+          continueOnFailure: true,
+          route: [
+            { provider: 'healthy', model: 'h' },
+            { provider: 'healthy', model: 'h-prefill', prefill: true },
+          ],
+        },
         ocr: { route: [{ provider: 'local', model: 'ocr' }] },
       },
     };
@@ -154,6 +162,23 @@ describe('our own shedding, and every series an alert or the dashboard reads', (
       .expect(503);
     healthy.setDefault(undefined);
 
+    // A resumable stream, then resumed: the replay buffer holds it while the page is read.
+    const resumable = await request(t.server)
+      .post('/v1/chat/completions')
+      .set('X-Ballast-Resumable', 'true')
+      .send({ model: 'chat', stream: true, ...CHAT })
+      .expect(200);
+    expect(resumable.text).toContain('[DONE]');
+    const resumed = await request(t.server).get(`/v1/chat/streams/${resumable.headers['x-request-id']}?after=0`).expect(200);
+    expect(resumed.text).toContain('[DONE]');
+    // A stream cut after two chunks, continued on the prefill entry.
+    healthy.enqueue({ kind: 'drop-stream', afterChunks: 2 });
+    const continued = await request(t.server)
+      .post('/v1/chat/completions')
+      .send({ model: 'continued', stream: true, ...CHAT })
+      .expect(200);
+    expect(continued.text).toContain(': continued');
+
     // A stream held open while the page is read: the active-streams gauge is up.
     healthy.enqueue({ kind: 'drip', intervalMs: 2_000 });
     const client = new AbortController();
@@ -180,6 +205,14 @@ describe('our own shedding, and every series an alert or the dashboard reads', (
         await request(replica.server).get('/v1/__test/ping');
         await request(replica.server).get('/v1/__test/ping');
         await request(replica.server).get('/v1/__test/ping');
+        if (env.REDIS_URL) {
+          // The replay buffer's Redis is gone too: the stream is kept in memory, and the store error counted.
+          await request(replica.server)
+            .post('/v1/chat/completions')
+            .set('X-Ballast-Resumable', 'true')
+            .send({ model: 'chat', stream: true, ...CHAT })
+            .expect(200);
+        }
         pages.push((await request(replica.server).get('/metrics')).text);
       } finally {
         await replica.close();

@@ -14,9 +14,11 @@ describe('parseModelsConfig', () => {
     expect(sut(optedIn, {}).models.chat.fallbackOnContentRejected).toBe(true);
   });
 
-  it('refuses breaker.halfOpenProbes: one probe at a time is all cockatiel does, and an option must do what it says', () => {
+  it('refuses breaker.halfOpenProbes other than 1: one probe at a time is all cockatiel does, and an option must do what it says', () => {
     const file = { ...FILE, providers: { a: { ...FILE.providers.a, resilience: { breaker: { halfOpenProbes: 3 } } } } };
     expect(() => sut(file, {})).toThrow(ModelsFileError);
-    expect(() => sut(file, {})).toThrow(/halfOpenProbes/);
+    expect(() => sut(file, {})).toThrow(/halfOpenProbes.*only 1/);
+    const asInTheContract = { ...FILE, providers: { a: { ...FILE.providers.a, resilience: { breaker: { halfOpenProbes: 1 } } } } };
+    expect(() => sut(asInTheContract, {})).not.toThrow();
   });
 });

@@ -9,6 +9,8 @@ const breakerSchema = z
     minCalls: positiveInt.default(DEFAULT_RESILIENCE.breaker.minCalls),
     windowMs: positiveInt.default(DEFAULT_RESILIENCE.breaker.windowMs),
     cooldownMs: positiveInt.default(DEFAULT_RESILIENCE.breaker.cooldownMs),
+    // One half-open probe at a time is what the breaker does; 1 is accepted (the contract's example shows it), any other value is refused.
+    halfOpenProbes: z.literal(1, { error: 'only 1: the breaker lets one half-open probe through at a time' }).optional(),
   })
   .strict();
 
