@@ -5,7 +5,7 @@ describe('pool scenarios', () => {
   it('run on a models file Ballast accepts: a single entry, pools and a hedged pool over the same two upstreams', () => {
     const sut = parseModelsConfig(poolModels('http://127.0.0.1:1', 'http://127.0.0.1:2'), {});
 
-    expect(sut.models.single.steps).toEqual([{ provider: 'a', model: 'bench-model' }]);
+    expect(sut.models.single.steps).toEqual([{ provider: 'a', model: 'bench-model', prefill: false }]);
     for (const [name, strategy] of [
       ['pool', 'latency'],
       ['unhedged', 'weighted'],
@@ -16,8 +16,8 @@ describe('pool scenarios', () => {
           pool: {
             strategy,
             entries: [
-              { provider: 'a', model: 'bench-model' },
-              { provider: 'b', model: 'bench-model' },
+              { provider: 'a', model: 'bench-model', prefill: false },
+              { provider: 'b', model: 'bench-model', prefill: false },
             ],
           },
         },
