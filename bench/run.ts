@@ -6,7 +6,7 @@
  * BENCH_QUICK=1 for a short run; BENCH_SKIP_BUILD=1 to use dist/ as it is;
  * BENCH_BALLAST_MAIN=<path to main.js> to measure another build (before/after).
  * BENCH_ONLY=paced,throughput (any of paced, throughput, streaming, vision,
- * memory, faults, worst-case, pools) runs only those parts: short, targeted figures on a busy machine.
+ * memory, faults, worst-case, pools, tracing) runs only those parts: short, targeted figures on a busy machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { openStreamsMemory } from './scenarios/open-streams';
 import { pools } from './scenarios/pools';
 import { streaming } from './scenarios/streaming';
 import { throughput } from './scenarios/throughput';
+import { tracingCost, TracingFigure, tracingRows } from './scenarios/tracing';
 import { ocrLatency, visionThroughput } from './scenarios/vision';
 import {
   allWorkersListening,
@@ -74,7 +75,7 @@ function mainModels(upstream: Child): string {
   });
 }
 
-const PARTS = ['paced', 'throughput', 'streaming', 'vision', 'memory', 'faults', 'worst-case', 'pools'] as const;
+const PARTS = ['paced', 'throughput', 'streaming', 'vision', 'memory', 'faults', 'worst-case', 'pools', 'tracing'] as const;
 
 function partsToRun(env: NodeJS.ProcessEnv = process.env): Set<(typeof PARTS)[number]> {
   const asked = (env.BENCH_ONLY ?? '')
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   const targets = [direct, proxied, ballasted];
   const withFloor = [direct, proxied, floored, ballasted];
   const figures: Partial<Figures> = {};
+  let tracing: TracingFigure | undefined;
   try {
     if (parts.has('paced')) {
       progress(`non-streaming chat, paced at ${settings.pacedRates.join(' and ')} rps`);
@@ -187,6 +189,10 @@ async function main(): Promise<void> {
         await faultBallast.stop();
       }
     }
+    if (parts.has('tracing')) {
+      progress('tracing off vs on (OTLP to a loopback sink)');
+      tracing = await tracingCost(upstream, settings);
+    }
   } finally {
     await upstream.stop();
   }
@@ -194,7 +200,7 @@ async function main(): Promise<void> {
     progress('pools: a balanced pool vs a single entry, and p99 with and without hedging');
     figures.pools = await pools(settings);
   }
-  const table = rows(figures);
+  const table = [...rows(figures), ...(tracing ? tracingRows(tracing) : [])];
   const rendered = renderTable(table);
   const report = {
     startedAt: startedAt.toISOString(),
@@ -205,7 +211,7 @@ async function main(): Promise<void> {
     settings,
     ballastMain: process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js',
     table,
-    figures,
+    figures: { ...figures, tracing },
   };
   // bench/results/latest.json is the record of a full run; a partial one stays beside the child logs.
   const file = parts.size === PARTS.length ? join(REPO_ROOT, 'bench', 'results', 'latest.json') : join(LOG_DIR, 'partial.json');

@@ -59,6 +59,20 @@ export const envSchema = z.object({
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default('true')
     .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  // Tracing (README "Tracing"): what decides whether it is on; the OpenTelemetry SDK reads its other OTEL_* itself.
+  OTEL_SDK_DISABLED: flag,
+  OTEL_TRACES_EXPORTER: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\s*(otlp|console|none)\s*(,\s*(otlp|console|none)\s*)*$/, 'must be otlp, console or none (comma-separated)')
+      .optional(),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText,
+  OTEL_EXPORTER_OTLP_PROTOCOL: optionalText.pipe(z.enum(['http/protobuf', 'http/json']).optional()),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optionalText.pipe(z.enum(['http/protobuf', 'http/json']).optional()),
+  OTEL_BSP_MAX_QUEUE_SIZE: int(2048, 1),
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: flag,
 });
 
 export type EnvConfig = z.output<typeof envSchema>;

@@ -2,6 +2,7 @@ import { BallastMetrics } from '@ballast/observability';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from './config/models-file.schema';
 import { createPolicies } from './create-policies';
+import { observeProviders } from './observed/observe-providers';
 import { createProviders } from './providers/create-providers';
 import type { ProviderFactory } from './providers/provider-factory';
 import { ChatRouting } from './router/chat-routing';
@@ -23,12 +24,16 @@ export interface ModelLayerDependencies {
 
 /** The whole model layer, built once: one provider and one policy per configured provider, the router over them. */
 export function createModelLayer(options: ModelLayerOptions, { factories, metrics, logger }: ModelLayerDependencies) {
-  const providers = createProviders(options.models, factories, {
-    ocr: { ...options.ocr, onShed: () => metrics.ocrQueueShed.inc() },
-    metrics,
-    logger,
-  });
   const policies = createPolicies(options.models, metrics, logger);
+  const providers = observeProviders(
+    createProviders(options.models, factories, {
+      ocr: { ...options.ocr, onShed: () => metrics.ocrQueueShed.inc() },
+      metrics,
+      logger,
+    }),
+    options.models,
+    policies,
+  );
   const router = new ModelRouter(options.models, providers, policies, metrics, logger, options.requestTimeoutMs);
   return {
     providers,

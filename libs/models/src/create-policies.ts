@@ -1,4 +1,4 @@
-import { BallastMetrics, BreakerStateValue } from '@ballast/observability';
+import { BallastMetrics, BreakerStateValue, requestTimings, traceEvent } from '@ballast/observability';
 import { BreakerStateName, ProviderPolicy } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from './config/models-file.schema';
@@ -21,6 +21,13 @@ export function createPolicies(config: ModelsConfig, metrics: BallastMetrics, lo
           onRetry: (attempt, error, delayMs) => {
             metrics.retries.inc({ provider: id });
             logger.info({ provider: id, attempt, code: error.code, delay_ms: delayMs }, 'retrying model call');
+            requestTimings()?.waited('backoff', delayMs);
+            traceEvent('ballast.retry', {
+              'ballast.provider': id,
+              'ballast.attempt': attempt,
+              'ballast.error.code': error.code,
+              'ballast.retry.wait_ms': delayMs,
+            });
           },
           onShed: () => metrics.bulkheadShed.inc({ provider: id }),
           onConcurrencyLimit: (limit) => metrics.concurrencyLimit.set({ provider: id }, limit),

@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '@ballast/errors';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { tracingState } from './tracing/tracing-state';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -185,6 +186,26 @@ export class BallastMetrics {
     help: 'Adaptive concurrency: the bulkhead limit now, per provider',
     labelNames: ['provider'] as const,
     registers: [this.registry],
+  });
+
+  readonly traceSpansActive = new Gauge({
+    name: 'ballast_trace_spans_active',
+    help: 'Trace spans started and not yet ended (0 when tracing is off)',
+    registers: [this.registry],
+    collect() {
+      this.set(tracingState.activeSpans);
+    },
+  });
+
+  readonly traceSpansDropped = new Counter({
+    name: 'ballast_trace_spans_dropped_total',
+    help: 'Trace spans lost: the export queue was full, or the collector could not be reached or refused them',
+    registers: [this.registry],
+    collect() {
+      // The count lives with the process-wide SDK; this registry only reports it.
+      this.reset();
+      this.inc(tracingState.droppedSpans);
+    },
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

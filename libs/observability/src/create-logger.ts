@@ -38,8 +38,11 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label) => ({ level: label }) },
     // Every line written while serving a request carries its id, whichever logger wrote it.
     mixin: () => {
-      const requestId = requestContext.requestId();
-      return requestId ? { request_id: requestId } : {};
+      const context = requestContext.current();
+      if (!context) {
+        return {};
+      }
+      return context.traceId ? { request_id: context.requestId, trace_id: context.traceId } : { request_id: context.requestId };
     },
   };
   if (options.destination) {

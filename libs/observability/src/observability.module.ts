@@ -1,9 +1,18 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream, Logger } from 'pino';
 import { BallastMetrics } from './ballast-metrics';
 import { createLogger } from './create-logger';
 import { LOG_DESTINATION, ROOT_LOGGER } from './observability.tokens';
+import { stopTracing } from './tracing/start-tracing';
+
+/** Spans still queued are exported (briefly) when the app closes; a no-op with tracing off. */
+@Injectable()
+class TracingShutdown implements OnApplicationShutdown {
+  onApplicationShutdown(): Promise<void> {
+    return stopTracing(1000);
+  }
+}
 
 export interface ObservabilityOptions {
   level: string;
@@ -48,7 +57,7 @@ export class ObservabilityModule {
           useFactory: (logger: Logger) => ({ pinoHttp: { logger }, useExisting: true, forRoutes: [] }),
         }),
       ],
-      providers: [{ provide: BallastMetrics, useFactory: () => new BallastMetrics() }],
+      providers: [{ provide: BallastMetrics, useFactory: () => new BallastMetrics() }, TracingShutdown],
       exports: [rootLogger, BallastMetrics, LoggerModule],
     };
   }

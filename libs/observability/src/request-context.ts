@@ -4,6 +4,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface RequestContext {
   readonly requestId: string;
   readonly traceparent?: string;
+  /** The trace this request's spans belong to, when tracing is on: in every log line, to find the trace. */
+  readonly traceId?: string;
   readonly startedAt: number;
   /** Aborted when the client goes away before the response is finished. */
   readonly signal: AbortSignal;
@@ -17,6 +19,8 @@ export interface RequestOutcome {
   fallback?: boolean;
   code?: string;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
+  /** The Server-Timing figures (ms) as sent with the answer's headers. */
+  timing?: Record<string, number>;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

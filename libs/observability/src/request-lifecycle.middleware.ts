@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { BallastMetrics } from './ballast-metrics';
 import { RequestContext, requestContext } from './request-context';
 import { acceptRequestId, acceptTraceparent } from './request-id';
+import { rememberRequest } from './tracing/remembered-requests';
+import { activeTraceId } from './tracing/active-trace-id';
 
 /** nginx's convention for "the client closed the connection before the answer". */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -27,6 +29,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
     const context: RequestContext = {
       requestId: acceptRequestId(req.headers['x-request-id']),
       traceparent: acceptTraceparent(req.headers.traceparent),
+      traceId: activeTraceId(),
       startedAt: performance.now(),
       signal: abort.signal,
       outcome: {},
@@ -34,6 +37,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
     res.setHeader('X-Request-Id', context.requestId);
     (req as Request & { log?: Logger; id?: string }).log = logger;
     (req as Request & { id?: string }).id = context.requestId;
+    rememberRequest(req, context);
 
     const finished = (): void => {
       const clientLeft = !res.writableFinished;
@@ -45,7 +49,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
       const seconds = (performance.now() - context.startedAt) / 1000;
       metrics.httpRequests.inc({ method: req.method, route, status: String(status) });
       metrics.httpDuration.observe({ method: req.method, route }, seconds);
-      const { model, attempts, fallback, code, usage } = context.outcome;
+      const { model, attempts, fallback, code, usage, timing } = context.outcome;
       logger.info(
         {
           method: req.method,
@@ -57,6 +61,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
           fallback,
           code: code ?? (clientLeft ? 'CLIENT_CLOSED_REQUEST' : undefined),
           usage,
+          server_timing: timing,
         },
         'request completed',
       );

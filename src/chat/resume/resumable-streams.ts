@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
+import { BallastMetrics, ROOT_LOGGER, requestContext, traceEvent } from '@ballast/observability';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
@@ -92,9 +92,16 @@ export class ResumableStreams implements OnApplicationShutdown {
     const meta = REQUEST_ID.test(requestId) ? await this.store.meta(requestId) : undefined;
     if (!meta || !sameOwner(meta.owner, owner) || (await this.store.check(requestId, after)) !== 'ok') {
       this.metrics.streamResumes.inc({ outcome: 'not_found' });
+      traceEvent('ballast.resume', { 'ballast.resume.outcome': 'not_found', 'ballast.resume.after': after });
       throw new BallastError('STREAM_NOT_FOUND');
     }
     this.metrics.streamResumes.inc({ outcome: 'resumed' });
+    traceEvent('ballast.resume', {
+      'ballast.resume.outcome': 'resumed',
+      'ballast.resume.after': after,
+      'ballast.resume.stream_id': requestId,
+      'ballast.route.entry': meta.headers['X-Model-Used'],
+    });
     requestContext.note({ model: meta.headers['X-Model-Used'] });
     return meta;
   }

@@ -78,13 +78,22 @@ function config(continueOnFailure: boolean): ModelsConfig {
 }
 
 function layer(continueOnFailure: boolean) {
-  const factory: ProviderFactory = { type: 'scripted', create: (id) => new ScriptedProvider(id) };
+  // The layer hands out its providers observed (wrapped): the scripts go to the instances the factory made.
+  const made = new Map<string, ScriptedProvider>();
+  const factory: ProviderFactory = {
+    type: 'scripted',
+    create: (id) => {
+      const provider = new ScriptedProvider(id);
+      made.set(id, provider);
+      return provider;
+    },
+  };
   const metrics = new BallastMetrics({ defaultMetrics: false });
   const built = createModelLayer(
     { models: config(continueOnFailure), requestTimeoutMs: 5_000, probeIntervalMs: 0, ocr: { workers: 1, queueSize: 1 } },
     { factories: [factory], metrics, logger: pino({ level: 'silent' }) },
   );
-  const provider = (id: string) => built.providers.get(id) as ScriptedProvider;
+  const provider = (id: string) => made.get(id)!;
   return { sut: built.chat, metrics, a: provider('a'), b: provider('b'), c: provider('c') };
 }
 

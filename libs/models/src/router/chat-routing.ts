@@ -1,5 +1,5 @@
 import { BallastError, classifyError } from '@ballast/errors';
-import { BallastMetrics, requestContext } from '@ballast/observability';
+import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
 import type { CallContext } from '../ports/call-context';
@@ -134,7 +134,17 @@ export class ChatRouting {
       .candidates(route, failed.target)
       .filter((target) => this.router.policies.get(target.providerId)!.availability === 'available');
     const refusal = this.continuation.refusal(partial, candidates, Date.now(), deadlineAt, client.aborted);
+    // One span event per outcome, like the metric (the SSE stream shows `: continued <entry>` itself).
+    const event = (outcome: 'continued' | 'refused' | 'failed', attributes: Record<string, string | number | undefined>) =>
+      traceEvent('ballast.continuation', {
+        'ballast.continuation.outcome': outcome,
+        'ballast.fallback.from': describeTarget(failed.target),
+        'ballast.error.code': failure.code,
+        'ballast.continuation.characters': partial.text.length,
+        ...attributes,
+      });
     if (refusal) {
+      event('refused', { 'ballast.continuation.refusal': refusal });
       this.metrics.streamContinuations.inc({ model, outcome: 'refused' });
       this.options.logger.warn({ model: describeTarget(failed.target), code: failure.code, refusal }, 'stream failed; not continued');
       return undefined;
@@ -146,6 +156,7 @@ export class ChatRouting {
         requestId: requestContext.requestId() ?? 'internal',
         traceparent: requestContext.current()?.traceparent,
         signal,
+        route: { entry: describeTarget(target), index: target.index },
       });
       const signal = AbortSignal.any([client, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]);
       let slot: { release(): void } | undefined;
@@ -157,6 +168,7 @@ export class ChatRouting {
           timeoutMs: policy.resilience.firstChunkTimeoutMs,
         });
         const held = slot;
+        event('continued', { 'ballast.route.entry': describeTarget(target) });
         this.metrics.streamContinuations.inc({ model, outcome: 'continued' });
         this.metrics.fallbacks.inc({ model, from: failed.target.providerId, to: target.providerId });
         requestContext.note({ model: describeTarget(target), fallback: true });
@@ -175,6 +187,7 @@ export class ChatRouting {
         this.options.logger.warn({ model: describeTarget(target), err: error }, 'continuation refused');
       }
     }
+    event('failed', {});
     this.metrics.streamContinuations.inc({ model, outcome: 'failed' });
     return undefined;
   }

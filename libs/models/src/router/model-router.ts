@@ -1,5 +1,5 @@
 import { BallastError, ErrorCode } from '@ballast/errors';
-import { BallastMetrics, requestContext } from '@ballast/observability';
+import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
 import { ProviderPolicy } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
@@ -7,10 +7,13 @@ import type { ModelProvider } from '../ports/model-provider.port';
 import { buildRoute } from './build-route';
 import { Deadline } from './deadline';
 import { EntryHealth, EntryRecord, ModelHealth, modelStatus } from './route-health';
-import { Capability, RouteStep, RouteTarget } from './route-target';
+import { Capability, describeTarget, RouteStep, RouteTarget } from './route-target';
 import { Operation, RoutedHolding, RouteOptions, RouteWalk, WalkEnvironment } from './route-walk';
 
 export type { Operation, RoutedHolding, RouteOptions } from './route-walk';
+
+/** A member's own refusals, as the span event names them (an abort while queued is no skip). */
+const SKIP_REASONS: Partial<Record<ErrorCode, string>> = { CIRCUIT_OPEN: 'circuit-open', MODEL_OVERLOADED: 'overloaded' };
 
 interface ModelRoute {
   steps: RouteStep[];
@@ -47,9 +50,18 @@ export class ModelRouter {
       policies,
       logger,
       recordOutcome: (target, outcome, started) => this.recordOutcome(target, outcome, started),
-      recordRefusal: (target, code) => metrics.modelRequests.inc({ model: target.publicModel, provider: target.providerId, outcome: code }),
+      recordRefusal: (target, code) => {
+        metrics.modelRequests.inc({ model: target.publicModel, provider: target.providerId, outcome: code });
+        const reason = SKIP_REASONS[code];
+        if (reason) {
+          traceEvent('ballast.breaker.skip', { 'ballast.route.entry': describeTarget(target), 'ballast.skip.reason': reason });
+        }
+      },
       recordFallback: (from, to) => metrics.fallbacks.inc({ model: to.publicModel, from: from.providerId, to: to.providerId }),
-      recordHedge: (target, outcome) => metrics.hedges.inc({ model: target.publicModel, outcome }),
+      recordHedge: (target, outcome) => {
+        metrics.hedges.inc({ model: target.publicModel, outcome });
+        traceEvent('ballast.hedge', { 'ballast.route.entry': describeTarget(target), 'ballast.hedge.outcome': outcome });
+      },
       touch: (target) => this.lastTraffic.set(target.providerId, Date.now()),
     };
   }

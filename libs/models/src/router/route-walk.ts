@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { requestContext } from '@ballast/observability';
+import { requestContext, requestTimings, traceEvent } from '@ballast/observability';
 import { abortableSleep, BulkheadSlot, failureRule, Move, nextMove, ProviderPolicy } from '@ballast/resilience';
 import type { CallContext } from '../ports/call-context';
 import { exhaustedError, RouteFailure } from './exhausted-error';
@@ -64,14 +64,20 @@ export class RouteWalk<T> {
     const policy = this.env.policies.get(member.providerId)!;
     const { deadline, options } = this.request;
     let slot: BulkheadSlot;
+    const queuedAt = performance.now();
     try {
       slot = await policy.admit(deadline.signal);
     } catch (thrown) {
       const refusal = asBallastError(thrown);
+      requestTimings(this.request.context)?.waited('queue', performance.now() - queuedAt);
       this.env.recordRefusal(member, refusal.code);
       return { move: this.decide(step, member, tried, refusal, policy) as Leaving, failure: refusal };
     }
     const started = performance.now();
+    requestTimings(this.request.context)?.waited('queue', started - queuedAt);
+    if (step.index > 0 && this.stepAttempts === 0) {
+      this.fallingBack(member);
+    }
     this.env.touch(member);
     for (;;) {
       this.attempts++;
@@ -126,6 +132,7 @@ export class RouteWalk<T> {
       requestId: context?.requestId ?? 'internal',
       traceparent: context?.traceparent,
       signal,
+      route: { entry: describeTarget(member), index: member.index },
     });
     const sentAt = performance.now();
     const result = policy
@@ -205,6 +212,16 @@ export class RouteWalk<T> {
 
   private ready(member: RouteTarget): boolean {
     return this.fits(member) && this.env.policies.get(member.providerId)!.availability === 'available';
+  }
+
+  /** A later step's first attempt, after the failures before it: an event on the request's span (the metric counts only fallbacks that answer). */
+  private fallingBack(member: RouteTarget): void {
+    const last = this.failures.at(-1);
+    traceEvent('ballast.fallback', {
+      'ballast.route.entry': describeTarget(member),
+      'ballast.fallback.from': last && describeTarget(last.target),
+      'ballast.error.code': last?.error.code,
+    });
   }
 
   private leaveMember(member: RouteTarget, failure: BallastError, started: number, slot: BulkheadSlot): void {

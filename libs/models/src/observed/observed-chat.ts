@@ -1,0 +1,105 @@
+import { BallastError } from '@ballast/errors';
+import { AttemptStart, capturesContent, ModelAttempt } from '@ballast/observability';
+import type { Attributes } from '@opentelemetry/api';
+import type { CallContext } from '../ports/call-context';
+import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } from '../ports/chat-model.port';
+import { capturedCompletion, capturedInput, capturedOutput } from './captured-content';
+import { completionAttributes, requestAttributes, StreamFacts } from './chat-attributes';
+
+/** What an observed port knows about its provider, for the attempt span. */
+export interface ProviderFacts {
+  id: string;
+  type: string;
+  /** Attributes fixed for the provider (server.address, server.port). */
+  attributes: Attributes;
+  /** The provider's breaker state as an attempt is dispatched. */
+  breakerState(): string;
+}
+
+export function attemptStart(
+  provider: ProviderFacts,
+  operation: string,
+  model: string,
+  context: CallContext,
+  extra?: Attributes,
+): AttemptStart {
+  return {
+    operation,
+    providerId: provider.id,
+    providerType: provider.type,
+    model,
+    attributes: {
+      ...provider.attributes,
+      'ballast.route.entry': context.route?.entry,
+      'ballast.fallback': context.route ? context.route.index > 0 : undefined,
+      'ballast.breaker.state': provider.breakerState(),
+      ...extra,
+    },
+  };
+}
+
+/** The attempt's own traceparent goes upstream (its span is the client span); the incoming one when tracing is off. */
+function withTraceparent(context: CallContext, attempt: ModelAttempt): CallContext {
+  const traceparent = attempt.traceparent();
+  return traceparent ? { ...context, traceparent } : context;
+}
+
+/**
+ * A chat port that reports every call (one call is one attempt) as a
+ * ModelAttempt: timings for Server-Timing, and a gen_ai client span when
+ * tracing is on.
+ */
+export class ObservedChat implements ChatModelPort {
+  constructor(
+    private readonly inner: ChatModelPort,
+    private readonly provider: ProviderFacts,
+  ) {}
+
+  async complete(model: string, request: ChatRequest, context: CallContext): Promise<ChatCompletion> {
+    const capture = capturesContent();
+    const attempt = new ModelAttempt(
+      attemptStart(this.provider, 'chat', model, context, {
+        ...requestAttributes(request, false),
+        ...(capture ? capturedInput(request) : {}),
+      }),
+    );
+    try {
+      const completion = await attempt.within(() => this.inner.complete(model, request, withTraceparent(context, attempt)));
+      attempt.succeeded({ ...completionAttributes(completion), ...(capture ? capturedCompletion(completion) : {}) });
+      return completion;
+    } catch (error) {
+      attempt.failed(error);
+      throw error;
+    }
+  }
+
+  async *stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
+    const capture = capturesContent();
+    const attempt = new ModelAttempt(
+      attemptStart(this.provider, 'chat', model, context, {
+        ...requestAttributes(request, true),
+        ...(capture ? capturedInput(request) : {}),
+      }),
+    );
+    const facts = new StreamFacts(capture);
+    const outcome = () => ({ ...facts.attributes(), ...(capture ? capturedOutput(facts.text, facts.finishReasons[0]) : {}) });
+    // A reader that leaves may never resume this generator: the abort ends the attempt instead of its finally.
+    const abandoned = () => attempt.failed(context.signal.reason, outcome());
+    context.signal.addEventListener('abort', abandoned, { once: true });
+    try {
+      for await (const chunk of this.inner.stream(model, request, withTraceparent(context, attempt))) {
+        attempt.firstChunk();
+        facts.seen(chunk);
+        yield chunk;
+      }
+      attempt.succeeded(outcome());
+    } catch (error) {
+      attempt.failed(context.signal.aborted ? context.signal.reason : error, outcome());
+      throw error;
+    } finally {
+      context.signal.removeEventListener('abort', abandoned);
+      // Stopped early by its reader (return()): not a failure of the upstream, but not a full answer either.
+      attempt.failed(context.signal.aborted ? context.signal.reason : new BallastError('CLIENT_CLOSED_REQUEST'), outcome());
+    }
+  }
+}
