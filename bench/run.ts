@@ -151,7 +151,8 @@ async function main(): Promise<void> {
       figures.openStreams = [];
       for (const start of [
         () => startBareProxy('bare-proxy-memory', upstream.origin),
-        () => startBallast('ballast-memory', mainModels(upstream)),
+        // Thousands of open streams are past the default MAX_CONNECTIONS (4096): a replica meant for them raises it, as this one does.
+        () => startBallast('ballast-memory', mainModels(upstream), { MAX_CONNECTIONS: String(2 * Math.max(...settings.openStreams)) }),
       ]) {
         const middle = await start();
         try {
