@@ -61,7 +61,8 @@ describe('useBallastChat against a real Ballast', () => {
   });
 
   it('keeps the partial text of a stream that broke, shows the problem with its request id, and retry() asks again', async () => {
-    rig.upstream.enqueue({ kind: 'drop-stream', afterChunks: 3 });
+    // The asked-again stream drips, so that React renders its streaming state before it is done (fast updates are batched).
+    rig.upstream.enqueue({ kind: 'drop-stream', afterChunks: 3 }, { kind: 'drip', intervalMs: 40 });
     const { result, statuses, unmount } = renderChat();
 
     await result.current.send(`echo:${REPLY}`);
@@ -92,7 +93,8 @@ describe('useBallastChat against a real Ballast', () => {
   });
 
   it('shows retrying while the client waits out a retryable problem, then streams', async () => {
-    rig.upstream.enqueue({ kind: 'status', status: 503 });
+    // The retried stream drips, so that React renders its streaming state before it is done (fast updates are batched).
+    rig.upstream.enqueue({ kind: 'status', status: 503 }, { kind: 'drip', intervalMs: 40 });
     const { result, statuses, unmount } = renderChat();
 
     await result.current.send(`echo:${REPLY}`);
