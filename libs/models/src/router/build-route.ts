@@ -21,6 +21,7 @@ export function buildRoute(
         model: entry.model,
         contextWindow: entry.contextWindow,
         index,
+        prefill: entry.prefill,
         weight: entry.weight ?? 1,
         latency: new PeakEwma(),
         get inFlight() {

@@ -10,6 +10,8 @@ export interface RouteTarget extends BalancedMember {
   readonly contextWindow?: number;
   /** The route step this target belongs to (0 = the first). */
   readonly index: number;
+  /** The entry can continue a partial assistant answer (`prefill: true` in the models file). */
+  readonly prefill?: boolean;
 }
 
 /** One step of a route: the members that can serve it (one for a plain entry, with no balancer). */

@@ -58,7 +58,7 @@ function build(
   const metrics = new BallastMetrics({ defaultMetrics: false });
   const logger = pino({ level: 'silent' });
   const sut = new ModelRouter(config, providers, createPolicies(config, metrics, logger), metrics, logger, 60_000);
-  return { sut, providers };
+  return { sut, providers, metrics };
 }
 
 /** Runs a routed call inside a request and lets fake time pass until it settles. */
@@ -112,6 +112,18 @@ describe('RouteWalk (through ModelRouter.run)', () => {
     expect(routed).toMatchObject({ value: 'from b', attempts: 2, fallback: true, served: { providerId: 'b' } });
     expect(providers.get('a')!.calls).toHaveLength(1);
     expect(at).toBe(5_000);
+  });
+
+  it('counts a fallback from the entry whose failure moved the request on, not always the first', async () => {
+    const { sut, metrics } = build({ a: ['hang'], b: ['hang'], c: [{ answer: 'from c' }] }, [
+      { provider: 'a' },
+      { provider: 'b' },
+      { provider: 'c' },
+    ]);
+    const { routed } = await call(sut);
+    expect(routed).toMatchObject({ value: 'from c', fallback: true });
+    const counted = (await metrics.fallbacks.get()).values.filter((sample) => sample.value > 0);
+    expect(counted.map((sample) => sample.labels)).toEqual([{ model: 'm', from: 'b', to: 'c' }]);
   });
 
   it('retries a silent entry only when it is the last option left', async () => {

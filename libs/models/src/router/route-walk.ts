@@ -247,7 +247,10 @@ export class RouteWalk<T> {
     }
     const fallback = member.index > 0;
     if (fallback) {
-      this.env.recordFallback(this.request.steps[0].members[0], member);
+      // From the entry whose failure moved the request on (the last of an earlier step), not always the first.
+      const from =
+        this.failures.filter((failure) => failure.target.index < member.index).at(-1)?.target ?? this.request.steps[0].members[0];
+      this.env.recordFallback(from, member);
     }
     requestContext.note({ model: describeTarget(member), attempts: this.attempts, fallback });
     return { value, served: member, attempts: this.attempts, fallback, release: () => slot.release() };

@@ -31,10 +31,9 @@ export class ContinuationPolicy {
     return this.models[publicModel]?.continueOnFailure === true;
   }
 
-  /** The entries after `served` that can continue a partial answer, in route order. */
+  /** The entries of the steps after `served`'s that can continue a partial answer, in route order (pool members included). */
   candidates(route: RouteTarget[], served: RouteTarget): RouteTarget[] {
-    const entries = this.models[served.publicModel]?.route ?? [];
-    return route.filter((target) => target.index > served.index && entries[target.index]?.prefill === true && target.provider.chat);
+    return route.filter((target) => target.index > served.index && target.prefill === true && target.provider.chat);
   }
 
   refusal(
