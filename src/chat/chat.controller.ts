@@ -4,7 +4,7 @@ import { Body, Controller, Headers, HttpCode, Inject, Post, Req, Res } from '@ne
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { apiClientOf } from '../auth/api-scope';
+import { apiClientOf } from '../auth';
 import { APP_CONFIG } from '../config';
 import { ApiProblemResponses, IMAGE_PROBLEMS, MODEL_CALL_PROBLEMS } from '../docs';
 import type { AppConfig } from '../config';

@@ -2,7 +2,7 @@ import { requestContext } from '@ballast/observability';
 import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { apiClientOf } from '../auth/api-scope';
+import { apiClientOf } from '../auth';
 import { ApiProblemResponses } from '../docs';
 import { ResumableStreams } from './resume/resumable-streams';
 import { cursorFor } from './resume/stream-cursor';

@@ -10,10 +10,9 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
- * GET /playground: a static page built from @ballast/client/react. Outside
- * /v1, so neither the API-key guard nor the rate limit applies (both act on
- * /v1 routes only, see src/auth/api-scope.ts); the page's own API calls
- * carry the key the user types.
+ * GET /playground: a static page built from @ballast/client/react. Declared
+ * `@PublicRoute()`, so neither the API-key guard nor the rate limit applies;
+ * the page's own API calls carry the key the user types.
  */
 @ApiTags('playground')
 @PublicRoute()

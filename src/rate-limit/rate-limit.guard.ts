@@ -39,7 +39,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     return apiClientOf(req) ?? `ip:${await super.getTracker(req)}`;
   }
 
-  /** One budget per client across every /v1 route (the default key is per handler). */
+  /** One budget per client across every route not declared `@PublicRoute()` (the default key is per handler). */
   protected override generateKey(_context: ExecutionContext, tracker: string): string {
     return `ballast:rl:${tracker}`;
   }

@@ -11,7 +11,7 @@ export const RATE_LIMIT_WINDOW_MS = 60_000;
 @Module({ providers: [RateLimitStore], exports: [RateLimitStore] })
 class RateLimitStoreModule {}
 
-/** Per-client request budgets on /v1 routes; see RateLimitGuard. Import after AuthModule. */
+/** Per-client request budgets on every route not declared `@PublicRoute()`; see RateLimitGuard. Import after AuthModule. */
 @Module({
   imports: [
     RateLimitStoreModule,

@@ -21,8 +21,6 @@ export interface UpstreamScope {
   maxRetryAfterSeconds: number;
 }
 
-const UND_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
 /**
  * The one place where what an upstream did becomes the taxonomy. The
  * client only ever reads the catalog's words or ours; what the upstream
@@ -58,10 +56,7 @@ function fromNetwork(error: unknown, signal: AbortSignal | undefined, scope: Ups
   if (error instanceof BallastError) {
     return error;
   }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && UND_TIMEOUTS.has(code)) {
-    return new BallastError('MODEL_TIMEOUT', { cause: error, upstream: { provider: scope.provider } });
-  }
+  // The pool has no header or body time limit of its own (attempt timeouts abort through the signal, above).
   // Refused, reset, DNS, TLS, a connect timeout, a body cut mid-way: the upstream cannot be reached or did not finish.
   return new BallastError('UPSTREAM_UNAVAILABLE', { cause: error, upstream: { provider: scope.provider } });
 }
