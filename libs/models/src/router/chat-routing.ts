@@ -2,7 +2,7 @@ import { BallastError, classifyError } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
-import type { CallContext } from '../ports/call-context';
+import { callContextFor } from './call-context-for';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../ports/chat-model.port';
 import type { ModelRouter, RouteOptions } from './model-router';
 import { describeTarget, Routed, RouteTarget } from './route-target';
@@ -152,12 +152,7 @@ export class ChatRouting {
     const continued = continuationRequest(request, partial);
     for (const target of candidates) {
       const policy = this.router.policies.get(target.providerId)!;
-      const context = (signal: AbortSignal): CallContext => ({
-        requestId: requestContext.requestId() ?? 'internal',
-        traceparent: requestContext.current()?.traceparent,
-        signal,
-        route: { entry: describeTarget(target), index: target.index },
-      });
+      const context = (attemptSignal: AbortSignal) => callContextFor(requestContext.current(), target, attemptSignal);
       const signal = AbortSignal.any([client, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]);
       let slot: { release(): void } | undefined;
       try {

@@ -1,8 +1,8 @@
 import { BallastError } from '@ballast/errors';
 import { requestContext, requestTimings, traceEvent } from '@ballast/observability';
 import { abortableSleep, BulkheadSlot, failureRule, Move, nextMove, ProviderPolicy } from '@ballast/resilience';
-import type { CallContext } from '../ports/call-context';
 import { exhaustedError, RouteFailure } from './exhausted-error';
+import { startContender } from './route-contender';
 import { Contender, withHedge } from './hedged-attempt';
 import { describeTarget, RouteStep, RouteTarget } from './route-target';
 import type { Operation, RoutedHolding, WalkEnvironment, WalkRequest } from './route-walk.port';
@@ -118,45 +118,13 @@ export class RouteWalk<T> {
     }
   }
 
-  /** One attempt on a member, abortable on its own (a hedge race), feeding the member's latency and the pool's. */
   private contender(
     step: RouteStep,
     member: RouteTarget,
     slot: BulkheadSlot,
     retriesHere?: (error: BallastError) => boolean,
   ): Contender<T> {
-    const policy = this.env.policies.get(member.providerId)!;
-    const own = new AbortController();
-    const context = this.request.context;
-    const callContext = (signal: AbortSignal): CallContext => ({
-      requestId: context?.requestId ?? 'internal',
-      traceparent: context?.traceparent,
-      signal,
-      route: { entry: describeTarget(member), index: member.index },
-    });
-    const sentAt = performance.now();
-    const result = policy
-      .attempt((signal) => this.operation(member, callContext(signal)), {
-        signal: AbortSignal.any([this.request.deadline.signal, own.signal]),
-        timeoutMs: this.request.options.attemptTimeoutMs?.(policy),
-        retriesHere,
-      })
-      .then(
-        (value) => {
-          const ms = performance.now() - sentAt;
-          member.latency.observe(ms);
-          step.hedge?.recent.get(member)?.observe(ms);
-          return value;
-        },
-        (error: unknown) => {
-          // A slow end (timed out, or aborted as the loser of a hedge) is news for the balancer; a fast refusal is the breaker's.
-          if (error instanceof BallastError && (error.code === 'MODEL_TIMEOUT' || own.signal.aborted)) {
-            member.latency.observe(performance.now() - sentAt);
-          }
-          throw error;
-        },
-      );
-    return { member, slot, result, abort: (reason) => own.abort(reason) };
+    return startContender(this.request, this.operation, this.env.policies.get(member.providerId)!, step, member, slot, retriesHere);
   }
 
   /** The second call of a hedged request: another ready member of the pool, with its own slot. */
