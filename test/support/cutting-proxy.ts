@@ -32,6 +32,7 @@ export async function startCuttingProxy(targetPort: number): Promise<CuttingProx
     client.pipe(target);
     let remaining: number | undefined;
     let inBody = false;
+    let carry = '';
     target.on('data', (buf: Buffer) => {
       if (remaining === undefined && plan !== undefined && buf.includes('text/event-stream')) {
         remaining = plan;
@@ -52,19 +53,25 @@ export async function startCuttingProxy(targetPort: number): Promise<CuttingProx
         inBody = true;
         at = headersEnd + 4;
       }
+      // An event's blank line may straddle two TCP reads: search the body carried over from the last read too.
+      const combined = carry + text.slice(at);
+      let scanned = 0;
+      let cutAt = at;
       while (remaining > 0) {
-        const end = text.indexOf('\n\n', at);
+        const end = combined.indexOf('\n\n', scanned);
         if (end < 0) {
           break;
         }
-        at = end + 2;
+        scanned = end + 2;
+        cutAt = at + scanned - carry.length;
         remaining--;
       }
       if (remaining > 0) {
+        carry = combined.slice(scanned);
         client.write(buf);
         return;
       }
-      client.end(buf.subarray(0, at), () => {
+      client.end(buf.subarray(0, cutAt), () => {
         client.destroy();
         target.destroy();
         cutDone();
