@@ -106,6 +106,7 @@ const REPLY = 'Hello from the browser: this answer streams in five chunks.';
       await tab.getByTestId('prompt').fill(`echo:${REPLY}`);
       await tab.getByTestId('send').click();
 
+      await proxy.cut();
       await tab.getByTestId('status').filter({ hasText: 'done' }).waitFor();
       await expectText(tab.getByTestId('resume-info'), 'resumed after event 2');
       await expectText(tab.getByTestId('message-assistant').last().locator('.content'), REPLY);

@@ -34,7 +34,8 @@ export async function startCuttingProxy(targetPort: number): Promise<CuttingProx
     let inBody = false;
     let carry = '';
     target.on('data', (buf: Buffer) => {
-      if (remaining === undefined && plan !== undefined && buf.includes('text/event-stream')) {
+      // Only a response whose own headers say SSE (a script that merely names the type must not take the plan).
+      if (remaining === undefined && plan !== undefined && isSseResponseHead(buf)) {
         remaining = plan;
         plan = undefined;
       }
@@ -93,4 +94,14 @@ export async function startCuttingProxy(targetPort: number): Promise<CuttingProx
         server.close(() => resolve());
       }),
   };
+}
+
+/** The start of an HTTP response whose Content-Type header is text/event-stream. */
+function isSseResponseHead(buf: Buffer): boolean {
+  const text = buf.toString('latin1');
+  if (!text.startsWith('HTTP/1.')) {
+    return false;
+  }
+  const end = text.indexOf('\r\n\r\n');
+  return /\r\ncontent-type:\s*text\/event-stream/i.test(end < 0 ? text : text.slice(0, end));
 }
