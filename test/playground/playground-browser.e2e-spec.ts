@@ -108,7 +108,10 @@ const REPLY = 'Hello from the browser: this answer streams in five chunks.';
 
       await proxy.cut();
       await tab.getByTestId('status').filter({ hasText: 'done' }).waitFor();
-      await expectText(tab.getByTestId('resume-info'), 'resumed after event 2');
+      // Which event the client last held when the connection broke depends on how the browser read the cut bytes;
+      // that it resumed, and then shows the whole answer once from one generation, does not.
+      await tab.getByTestId('resume-info').waitFor({ timeout: 10_000 });
+      expect(await tab.getByTestId('resume-info').textContent()).toMatch(/^resumed after event [0-9]+$/);
       await expectText(tab.getByTestId('message-assistant').last().locator('.content'), REPLY);
       expect(rig.upstream.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
       await tab.screenshot({ path: join(ARTIFACTS, 'playground-resumed.png') });
