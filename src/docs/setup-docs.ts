@@ -2,6 +2,7 @@ import { BallastError, ERROR_CATALOG, ErrorCode } from '@ballast/errors';
 import type { NextFunction, Request, Response } from 'express';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
 import type { OpenAPIObject, ResponseObject, ResponsesObject } from '@nestjs/swagger';
 import { PUBLIC_EXTENSION } from '../auth';
 import { PROBLEM_CONTENT_TYPE, problemResponse } from './api-problem.decorator';
@@ -28,7 +29,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('health', 'Kubernetes probes and model health')
     .addTag('operations', 'Prometheus metrics')
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto, FieldErrorDto, OpenAiErrorDto] });
+  // The request bodies are zod DTOs: nestjs-zod turns their JSON Schema into the document's components.
+  const document = cleanupOpenApiDoc(
+    SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto, FieldErrorDto, OpenAiErrorDto] }),
+  );
   addApiRouteProblems(document);
   return document;
 }

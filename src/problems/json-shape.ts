@@ -26,7 +26,7 @@ function tooManyValues(maxItems: number): BallastError {
  * raw bytes, before `JSON.parse` builds a single object: a 12 MB body of
  * 4,000,000 empty objects costs a few hundred MB of heap once parsed, and
  * 10,000 levels of nesting overflow the stack of every recursive walker after
- * the parser (prototype-key stripping, class-transformer). No JSON library
+ * the parser (the request schema's parse). No JSON library
  * checks shape before parsing (they parse, then limit), hence this scan. It
  * only counts brackets and commas outside strings; syntax is left to the parser.
  */

@@ -8,9 +8,10 @@ const PRECHECKS = new WeakMap<object, Precheck>();
 
 /**
  * Declares on a DTO class the size checks the validation pipe runs on the
- * plain body before class-transformer and class-validator walk it: a body of
- * a million messages is refused by one `length` comparison, not after a
- * million instances and a million errors.
+ * plain body before its schema walks it. The sizes are settings (read at
+ * boot), so they live here rather than in the static schema: a body of a
+ * million messages is refused by one `length` comparison, not after a
+ * million parsed messages and a million errors.
  */
 export function Prechecked(check: Precheck): ClassDecorator {
   return (target) => {

@@ -126,6 +126,26 @@ describe('OpenAPI', () => {
     expect(Object.keys(document.components.securitySchemes)).toEqual(expect.arrayContaining(['bearer', 'api-key']));
   });
 
+  it('documents the chat request from the schema the pipe validates with, in valid OpenAPI 3.0', () => {
+    const schemas = document.components.schemas as Record<string, { properties: Record<string, Json>; required?: string[] }>;
+    const request = schemas.ChatCompletionRequestDto;
+    expect(request.required).toEqual(['model', 'messages']);
+    expect(request.properties.model).toMatchObject({ type: 'string', minLength: 1, maxLength: 128, example: 'chat' });
+    expect(request.properties.messages).toMatchObject({
+      type: 'array',
+      minItems: 1,
+      items: { $ref: '#/components/schemas/ChatMessageDto' },
+    });
+    expect(request.properties.temperature).toMatchObject({ type: 'number', minimum: 0, maximum: 2, nullable: true });
+    expect(request.properties.max_tokens).toMatchObject({ type: 'integer', minimum: 1, maximum: 1_000_000 });
+    expect(request.properties.stream).toMatchObject({ type: 'boolean', nullable: true });
+    expect(schemas.StreamOptionsDto.properties.include_usage).toMatchObject({ type: 'boolean', nullable: true });
+    expect(schemas.ChatMessageDto.properties.role).toMatchObject({ type: 'string', enum: expect.arrayContaining(['user', 'assistant']) });
+    expect(schemas.ChatMessageDto.properties.tool_call_id).toMatchObject({ type: 'string', nullable: true });
+    // OpenAPI 3.0 allows one `type` per schema (zod writes `[T, "null"]` for bare nullable fields: nestjs-zod#473).
+    expect(JSON.stringify(document)).not.toMatch(/"type":\[/);
+  });
+
   it('serves the UI at /docs', async () => {
     const res = await request(t.server).get('/docs').expect(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);

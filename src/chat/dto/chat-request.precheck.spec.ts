@@ -3,7 +3,7 @@ import { precheckChatRequest } from './chat-request.precheck';
 const limits = { chatMaxMessages: 3, chatMaxContentParts: 4, chatMaxTextChars: 5 };
 
 describe('precheckChatRequest', () => {
-  it('leaves shape errors to class-validator', () => {
+  it('leaves shape errors to the schema', () => {
     expect(precheckChatRequest('text', limits)).toEqual([]);
     expect(precheckChatRequest({ messages: 'nope' }, limits)).toEqual([]);
     expect(precheckChatRequest({ messages: [null, 1, { content: 'hello' }] }, limits)).toEqual([]);

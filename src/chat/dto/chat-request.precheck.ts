@@ -16,7 +16,7 @@ function textLength(value: unknown): number {
 /**
  * The size limits of a chat request, on the plain body, each a comparison:
  * message count, content parts in all, characters per text. Shape errors
- * (wrong types, missing fields) are left to class-validator, which then only
+ * (wrong types, missing fields) are left to the schema, which then only
  * walks a body of bounded size.
  */
 export function precheckChatRequest(body: unknown, limits: Limits): FieldError[] {

@@ -1,30 +1,25 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
 
 /** JSON form of an OCR request; multipart sends the same fields with `image` as a file. */
-export class OcrRequestDto {
-  @ApiProperty({
-    required: false,
-    description: 'The image as base64 or a data: URL (JSON bodies only; multipart sends a file)',
-    type: String,
-  })
-  @IsOptional()
-  @IsString()
-  @MinLength(1, { message: 'image must not be empty' })
-  image?: string;
+const ocrRequestSchema = z.looseObject({
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'The image as base64 or a data: URL (JSON bodies only; multipart sends a file)' }),
+  model: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .meta({ example: 'ocr', description: 'A public model name; defaults to the endpoint default' }),
+});
 
-  @ApiProperty({ required: false, example: 'ocr', description: 'A public model name; defaults to the endpoint default' })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(128)
-  model?: string;
-}
+const analyzeRequestSchema = ocrRequestSchema.extend({
+  prompt: z.string().min(1).max(20_000).meta({ example: 'What is in this picture?' }),
+});
 
-export class AnalyzeRequestDto extends OcrRequestDto {
-  @ApiProperty({ example: 'What is in this picture?' })
-  @IsString({ message: 'prompt must be a string' })
-  @MinLength(1, { message: 'prompt must not be empty' })
-  @MaxLength(20_000)
-  prompt!: string;
-}
+export class OcrRequestDto extends createZodDto(ocrRequestSchema) {}
+
+export class AnalyzeRequestDto extends createZodDto(analyzeRequestSchema) {}

@@ -1,5 +1,3 @@
-import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
-
 const PART_TYPES = new Set(['text', 'image_url', 'input_audio', 'file', 'refusal']);
 
 /** Why a message's content is invalid, or undefined when it is fine. */
@@ -44,20 +42,4 @@ function partProblem(part: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-export function IsMessageContent(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isMessageContent',
-      target: target.constructor,
-      propertyName: String(propertyName),
-      options,
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) =>
-          contentProblem(value, (args.object as { role?: unknown }).role) === undefined,
-        defaultMessage: (args?: ValidationArguments) =>
-          `content ${contentProblem(args?.value, (args?.object as { role?: unknown })?.role) ?? 'is invalid'}`,
-      },
-    });
 }
