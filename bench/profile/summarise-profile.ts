@@ -106,8 +106,8 @@ const LAYERS: Array<[RegExp, string]> = [
     'Nest + Express (execution context, body parser, response)',
   ],
   [
-    /^(class-validator|class-transformer|validator|libphonenumber-js|ballast src\/problems|ballast src\/chat\/dto)$/,
-    'request validation (pipe, class-validator/transformer)',
+    /^(zod|nestjs-zod|class-validator|class-transformer|validator|libphonenumber-js|ballast src\/problems|ballast src\/chat\/dto)$/,
+    'request validation (pipe, zod schema; class-validator before issue 17)',
   ],
   [/^(ballast src\/auth)$/, 'auth guard'],
   [/^(@nestjs\/throttler|@nest-lab\/throttler-storage-redis|ballast src\/rate-limit)$/, 'rate limit (throttler guard + store)'],

@@ -98,7 +98,7 @@ describe('hostile input (built server, child process)', () => {
   });
 
   it('caps errors[] at 20 entries plus a count', async () => {
-    // Kept small: class-validator itself spends ~0.5 ms per invalid message (issue 17 makes validation cheaper).
+    // 200 empty messages: 400 field errors found, 20 listed.
     const body = JSON.stringify({ model: 'chat', messages: Array.from({ length: 200 }, () => ({})) });
     const watch = await watched(1, () => send(ballast.port, 'POST', '/v1/chat/completions', AUTH, body));
     expect(watch.result.status).toBe(400);
