@@ -30,7 +30,7 @@ function limit(issue: { origin: string }, bound: number | bigint): string {
 /**
  * The message of each rule that does not carry its own, in the words of the
  * rest of errors[] (`must be a string`, `must be at most 128 characters`):
- * passed to zod's parse as its error map, so it is only called for failures.
+ * zod's error map for the parse that words a failing body (validation.pipe.ts).
  */
 export const describeIssue: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
