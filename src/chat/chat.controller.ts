@@ -1,4 +1,4 @@
-import type { RoutedStream } from '@ballast/models';
+import { answerJson, type RoutedStream } from '@ballast/models';
 import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
 import { Body, Controller, Headers, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -56,7 +56,9 @@ export class ChatController {
   ): Promise<void> {
     if (!dto.stream) {
       const routed = await this.chat.complete(dto);
-      res.set(modelHeaders(routed.served, routed.fallback)).json(routed.value);
+      // The upstream's own bytes where nothing was rewritten: no second JSON.stringify.
+      const body = answerJson.of(routed.value) ?? JSON.stringify(routed.value);
+      res.set(modelHeaders(routed.served, routed.fallback)).type('application/json').send(body);
       return;
     }
     const context = requestContext.current();

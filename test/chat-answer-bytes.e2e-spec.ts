@@ -1,0 +1,51 @@
+import { createTestApp, TestApp } from './support/create-test-app';
+import { twoUpstreamModels, writeModelsFile } from './support/models-file';
+import { startTestUpstream, TestUpstream } from './upstream';
+
+/** What a real upstream may send and a JSON.parse + JSON.stringify would change: spacing, escapes, `1.0`, key order. */
+const UPSTREAM_ANSWER =
+  '{ "object": "chat.completion", "id": "chatcmpl-bytes", "created": 1,\n' +
+  '  "model": "upstream-own-name",\n' +
+  '  "choices": [ { "index": 0, "message": { "role": "assistant", "content": "caf\\u00e9 \\/ 1.0" }, "logprobs": null, "finish_reason": "stop" } ],\n' +
+  '  "usage": { "prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10 }, "temperature": 1.0 }\n';
+
+describe('non-streaming chat answers: the upstream bytes, passed through', () => {
+  let upstream: TestUpstream;
+  let backup: TestUpstream;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    [upstream, backup] = await Promise.all([startTestUpstream({ name: 'primary-model' }), startTestUpstream({ name: 'backup-model' })]);
+    t = await createTestApp({ listen: true, env: { MODELS_FILE: writeModelsFile(twoUpstreamModels(upstream.url, backup.url)) } });
+  });
+  afterEach(() => {
+    upstream.reset();
+    backup.reset();
+  });
+  afterAll(async () => {
+    await t.close();
+    await Promise.all([upstream.close(), backup.close()]);
+  });
+
+  const ask = () =>
+    fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+
+  it('answers byte for byte what the upstream answered, as JSON, with no ETag, its usage counted', async () => {
+    upstream.enqueue({ kind: 'status', status: 200, body: UPSTREAM_ANSWER });
+
+    const res = await ask();
+
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(UPSTREAM_ANSWER);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(UPSTREAM_ANSWER)));
+    expect(res.headers.get('etag')).toBeNull();
+    expect(res.headers.get('x-model-used')).toBe('chat/primary/primary-model');
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toContain('ballast_model_tokens_total{model="chat",provider="primary",kind="prompt"} 7');
+  });
+});
