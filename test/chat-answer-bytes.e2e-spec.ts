@@ -9,7 +9,7 @@ const UPSTREAM_ANSWER =
   '  "choices": [ { "index": 0, "message": { "role": "assistant", "content": "caf\\u00e9 \\/ 1.0" }, "logprobs": null, "finish_reason": "stop" } ],\n' +
   '  "usage": { "prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10 }, "temperature": 1.0 }\n';
 
-describe('non-streaming chat answers: the upstream bytes, passed through', () => {
+describe('non-streaming chat answers: the upstream bytes passed through, the counts read', () => {
   let upstream: TestUpstream;
   let backup: TestUpstream;
   let t: TestApp;
@@ -47,5 +47,15 @@ describe('non-streaming chat answers: the upstream bytes, passed through', () =>
     expect(res.headers.get('x-model-used')).toBe('chat/primary/primary-model');
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toContain('ballast_model_tokens_total{model="chat",provider="primary",kind="prompt"} 7');
+  });
+
+  it("logs the answer's two token counts in the summary line, not the upstream's whole usage object", async () => {
+    upstream.enqueue({ kind: 'status', status: 200, body: UPSTREAM_ANSWER });
+
+    const res = await ask();
+    await res.text();
+
+    const summary = t.logs.forRequest(res.headers.get('x-request-id')!).find((line) => line.msg === 'request completed');
+    expect(summary?.usage).toEqual({ prompt_tokens: 7, completion_tokens: 3 });
   });
 });
