@@ -49,6 +49,16 @@ describe('non-streaming chat answers: the upstream bytes passed through, the cou
     expect(metrics).toContain('ballast_model_tokens_total{model="chat",provider="primary",kind="prompt"} 7');
   });
 
+  it('counts a long answer with multi-byte characters in bytes, not characters', async () => {
+    const long = UPSTREAM_ANSWER.replace('caf\\u00e9', `${'Grüße, '.repeat(300)}café`);
+    upstream.enqueue({ kind: 'status', status: 200, body: long });
+
+    const res = await ask();
+
+    expect(await res.text()).toBe(long);
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(long)));
+  });
+
   it("logs the answer's two token counts in the summary line, not the upstream's whole usage object", async () => {
     upstream.enqueue({ kind: 'status', status: 200, body: UPSTREAM_ANSWER });
 

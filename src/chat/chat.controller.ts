@@ -58,7 +58,12 @@ export class ChatController {
       const routed = await this.chat.complete(dto);
       // The upstream's own bytes where nothing was rewritten: no second JSON.stringify.
       const body = answerJson.of(routed.value) ?? JSON.stringify(routed.value);
-      res.set(modelHeaders(routed.served, routed.fallback)).type('application/json').send(body);
+      // Straight to end(): Express' send() would re-parse the Content-Type and copy a body past 1,000 characters
+      // into a Buffer, for a 200 POST answer that has no ETag, freshness or HEAD to decide.
+      res.set(modelHeaders(routed.served, routed.fallback));
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', Buffer.byteLength(body));
+      res.end(body);
       return;
     }
     const context = requestContext.current();
