@@ -39,7 +39,22 @@ export function policyOf(controller: object, handler: object): RoutePolicy {
   return { public: flag(PUBLIC, controller, handler), openWhileDraining: flag(OPEN_WHILE_DRAINING, controller, handler) };
 }
 
+/** Per controller, per handler: decorators are read once, not by two guards on every request. */
+const known = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+
 /** The policy of the route a guard is running for. */
 export function routePolicy(context: ExecutionContext): RoutePolicy {
-  return policyOf(context.getClass(), context.getHandler());
+  const controller = context.getClass();
+  const handler = context.getHandler();
+  let handlers = known.get(controller);
+  if (!handlers) {
+    handlers = new WeakMap();
+    known.set(controller, handlers);
+  }
+  let policy = handlers.get(handler);
+  if (!policy) {
+    policy = policyOf(controller, handler);
+    handlers.set(handler, policy);
+  }
+  return policy;
 }

@@ -1,4 +1,4 @@
-import type { RoutedStream } from '@ballast/models';
+import { answerJson, type RoutedStream } from '@ballast/models';
 import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
 import { Body, Controller, Headers, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -56,7 +56,14 @@ export class ChatController {
   ): Promise<void> {
     if (!dto.stream) {
       const routed = await this.chat.complete(dto);
-      res.set(modelHeaders(routed.served, routed.fallback)).json(routed.value);
+      // The upstream's own bytes where nothing was rewritten: no second JSON.stringify.
+      const body = answerJson.of(routed.value) ?? JSON.stringify(routed.value);
+      // Straight to end(): Express' send() would re-parse the Content-Type and copy a body past 1,000 characters
+      // into a Buffer, for a 200 POST answer that has no ETag, freshness or HEAD to decide.
+      res.set(modelHeaders(routed.served, routed.fallback));
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', Buffer.byteLength(body));
+      res.end(body);
       return;
     }
     const context = requestContext.current();

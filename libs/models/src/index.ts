@@ -16,6 +16,7 @@ export type {
 } from './config/models-file.schema';
 export { ModelsFileError, loadModelsFile, parseModelsConfig } from './config/load-models-file';
 export type { Environment } from './config/load-models-file';
+export { answerJson } from './ports/answer-json';
 export type { CallContext } from './ports/call-context';
 export type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } from './ports/chat-model.port';
 export type { ModelProvider } from './ports/model-provider.port';

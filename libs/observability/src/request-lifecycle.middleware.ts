@@ -24,6 +24,9 @@ export function routeTemplate(req: Request): string {
  * one summary line and the HTTP metrics.
  */
 export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
+  // The summary line holds only fields Ballast fills in itself (never a header, body or key): it skips
+  // redaction, which was about half of that line's cost (~8 of ~15 µs) on every request.
+  const summary = logger.child({}, { redact: { paths: [] } });
   return (req: Request, res: Response, next: NextFunction): void => {
     const abort = new AbortController();
     const context: RequestContext = {
@@ -50,7 +53,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
       metrics.httpRequests.inc({ method: req.method, route, status: String(status) });
       metrics.httpDuration.observe({ method: req.method, route }, seconds);
       const { model, attempts, fallback, code, usage, timing } = context.outcome;
-      logger.info(
+      summary.info(
         {
           method: req.method,
           route,
@@ -60,7 +63,8 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
           attempts,
           fallback,
           code: code ?? (clientLeft ? 'CLIENT_CLOSED_REQUEST' : undefined),
-          usage,
+          // The two counts, not the upstream's object: this line is never redacted.
+          usage: usage && { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens },
           server_timing: timing,
         },
         'request completed',

@@ -103,7 +103,7 @@ describe('withAttemptTimeout', () => {
     expect(parent.signal.aborted).toBe(false);
   });
 
-  it('leaves the attempt limit behind once the attempt is over: only the parent can still abort its signal', async () => {
+  it('leaves both the limit and the parent behind once the attempt is over (its signal serves the attempt only)', async () => {
     const parent = new AbortController();
     const seen: { signal?: AbortSignal } = {};
     await sut(1000, parent.signal, (signal) => {
@@ -112,9 +112,7 @@ describe('withAttemptTimeout', () => {
     });
 
     await jest.advanceTimersByTimeAsync(5_000);
+    parent.abort(new Error('later'));
     expect(seen.signal?.aborted).toBe(false);
-    const later = new Error('later');
-    parent.abort(later);
-    expect(seen.signal?.reason).toBe(later);
   });
 });

@@ -1,6 +1,7 @@
 export { DEFAULT_RESILIENCE } from './resilience-settings';
 export type { BreakerSettings, ResilienceSettings } from './resilience-settings';
 export { abortableSleep } from './abortable-sleep';
+export { linkAbort } from './abort/link-abort';
 export { withAttemptTimeout } from './attempt-timeout';
 export { fullJitterDelayMs, retryDelayMs } from './backoff';
 export { Bulkhead } from './bulkhead';

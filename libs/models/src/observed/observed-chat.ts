@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { AttemptStart, capturesContent, ModelAttempt } from '@ballast/observability';
+import { AttemptStart, capturesContent, ModelAttempt, tracingEnabled } from '@ballast/observability';
 import type { Attributes } from '@opentelemetry/api';
 import type { CallContext } from '../ports/call-context';
 import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } from '../ports/chat-model.port';
@@ -56,16 +56,20 @@ export class ObservedChat implements ChatModelPort {
   ) {}
 
   async complete(model: string, request: ChatRequest, context: CallContext): Promise<ChatCompletion> {
-    const capture = capturesContent();
+    // The span's attributes only where there is a span: with tracing off the attempt is timings alone.
+    const traced = tracingEnabled();
+    const capture = traced && capturesContent();
     const attempt = new ModelAttempt(
-      attemptStart(this.provider, 'chat', model, context, {
-        ...requestAttributes(request, false),
-        ...(capture ? capturedInput(request) : {}),
-      }),
+      traced
+        ? attemptStart(this.provider, 'chat', model, context, {
+            ...requestAttributes(request, false),
+            ...(capture ? capturedInput(request) : {}),
+          })
+        : { operation: 'chat', providerId: this.provider.id, providerType: this.provider.type, model },
     );
     try {
       const completion = await attempt.within(() => this.inner.complete(model, request, withTraceparent(context, attempt)));
-      attempt.succeeded({ ...completionAttributes(completion), ...(capture ? capturedCompletion(completion) : {}) });
+      attempt.succeeded(traced ? { ...completionAttributes(completion), ...(capture ? capturedCompletion(completion) : {}) } : undefined);
       return completion;
     } catch (error) {
       attempt.failed(error);

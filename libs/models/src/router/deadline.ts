@@ -1,4 +1,5 @@
 import { BallastError } from '@ballast/errors';
+import { linkAbort } from '@ballast/resilience';
 
 /**
  * One request's time budget, shared by every retry and fallback. Its signal
@@ -9,15 +10,17 @@ export class Deadline {
   readonly at: number;
   readonly signal: AbortSignal;
   private readonly controller = new AbortController();
+  private readonly unlink?: () => void;
   private readonly timer: NodeJS.Timeout;
 
   constructor(timeoutMs: number, client?: AbortSignal) {
     this.at = Date.now() + timeoutMs;
+    this.unlink = client && linkAbort(client, this.controller);
+    this.signal = this.controller.signal;
     this.timer = setTimeout(
       () => this.controller.abort(new BallastError('MODEL_TIMEOUT', { cause: new Error(`request deadline of ${timeoutMs} ms passed`) })),
       timeoutMs,
     );
-    this.signal = client ? AbortSignal.any([client, this.controller.signal]) : this.controller.signal;
   }
 
   remainingMs(): number {
@@ -26,5 +29,6 @@ export class Deadline {
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.unlink?.();
   }
 }

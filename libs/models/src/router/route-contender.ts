@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import type { BulkheadSlot, ProviderPolicy } from '@ballast/resilience';
+import { type BulkheadSlot, linkAbort, type ProviderPolicy } from '@ballast/resilience';
 import { callContextFor } from './call-context-for';
 import type { Contender } from './hedged-attempt';
 import type { RouteStep, RouteTarget } from './route-target';
@@ -15,11 +15,14 @@ export function startContender<T>(
   slot: BulkheadSlot,
   retriesHere?: (error: BallastError) => boolean,
 ): Contender<T> {
+  // Aborted by the deadline (and so the client) too; `cancelled` tells the hedge's own abort apart.
   const own = new AbortController();
+  linkAbort(request.deadline.signal, own);
+  let cancelled = false;
   const sentAt = performance.now();
   const result = policy
     .attempt((signal) => operation(member, callContextFor(request.context, member, signal)), {
-      signal: AbortSignal.any([request.deadline.signal, own.signal]),
+      signal: own.signal,
       timeoutMs: request.options.attemptTimeoutMs?.(policy),
       retriesHere,
     })
@@ -32,11 +35,19 @@ export function startContender<T>(
       },
       (error: unknown) => {
         // A slow end (timed out, or aborted as the loser of a hedge) is news for the balancer; a fast refusal is the breaker's.
-        if (error instanceof BallastError && (error.code === 'MODEL_TIMEOUT' || own.signal.aborted)) {
+        if (error instanceof BallastError && (error.code === 'MODEL_TIMEOUT' || cancelled)) {
           member.latency.observe(performance.now() - sentAt);
         }
         throw error;
       },
     );
-  return { member, slot, result, abort: (reason) => own.abort(reason) };
+  return {
+    member,
+    slot,
+    result,
+    abort: (reason) => {
+      cancelled = true;
+      own.abort(reason);
+    },
+  };
 }

@@ -4,6 +4,7 @@ import type { UpstreamLimits } from '../../config/models-file.schema';
 import type { CallContext } from '../../ports/call-context';
 import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } from '../../ports/chat-model.port';
 import type { ModelProvider } from '../../ports/model-provider.port';
+import { answerJson } from '../../ports/answer-json';
 import { readBody } from './read-body';
 import { sseChunks } from './sse-chunks';
 import { UpstreamClient } from './upstream-client';
@@ -80,7 +81,7 @@ export class OpenAiProvider implements ModelProvider, ChatModelPort {
         this.scope,
       );
     }
-    return completion as ChatCompletion;
+    return answerJson.remember(completion as ChatCompletion, read.text);
   }
 
   async *stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
