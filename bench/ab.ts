@@ -6,7 +6,8 @@
  * this is the figure to trust, not one phase of one target.
  *   npx ts-node --transpile-only -r tsconfig-paths/register bench/ab.ts [--seconds=5] [--rounds=3] TARGET…
  * TARGET: floor (bench/framework-floor.ts), proxy (bench/bare-proxy.ts),
- * path/to/main.js (a build of Ballast), or path/to/main.js@2 (that build with WORKERS=2).
+ * path/to/main.js (a build of Ballast), path/to/main.js@2 (that build with WORKERS=2),
+ * or path/to/main.js#--flag,--flag (that build with these node flags, e.g. a V8 heap setting).
  *   cp -r dist /tmp/ab/before && ln -s "$PWD/node_modules" /tmp/ab/node_modules
  *   … bench/ab.ts floor /tmp/ab/before/src/main.js dist/src/main.js dist/src/main.js@2
  */
@@ -49,8 +50,10 @@ async function start(spec: string, index: number, upstreamOrigin: string, models
   if (spec === 'proxy') {
     return { label: spec, child: await startBareProxy(`ab-${index}-proxy`, upstreamOrigin), model: 'bench-model', rps: [], cpu: [] };
   }
-  const [main, workers] = spec.split('@');
-  const child = await startBallast(`ab-${index}-ballast`, models, workers ? { WORKERS: workers } : {}, [], main);
+  const [build, flags] = spec.split('#');
+  const [main, workers] = build.split('@');
+  const nodeArgs = flags ? flags.split(',') : [];
+  const child = await startBallast(`ab-${index}-ballast`, models, workers ? { WORKERS: workers } : {}, nodeArgs, main);
   if (workers && Number(workers) > 1) {
     await allWorkersListening(child);
   }
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
   const seconds = option(args, 'seconds', 5);
   const rounds = option(args, 'rounds', 3);
   if (specs.length === 0) {
-    throw new Error('usage: bench/ab.ts [--seconds=5] [--rounds=3] floor|proxy|main.js|main.js@WORKERS …');
+    throw new Error('usage: bench/ab.ts [--seconds=5] [--rounds=3] floor|proxy|main.js[@WORKERS][#NODE_FLAGS] …');
   }
   const upstream = await startUpstream('ab-upstream');
   const models = writeModelsFile({
