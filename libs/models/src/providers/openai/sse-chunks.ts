@@ -2,6 +2,7 @@ import type { BallastError } from '@ballast/errors';
 import type { BallastMetrics } from '@ballast/observability';
 import { createParser, EventSourceMessage, EventSourceParser } from 'eventsource-parser';
 import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { ChatCompletionChunk } from '../../ports/chat-model.port';
 import { logExcerpt } from './log-excerpt';
@@ -14,6 +15,10 @@ export interface SseScope extends UpstreamScope {
   metrics: BallastMetrics;
   logger: Logger;
 }
+
+/** What is read after `[DONE]` for the connection to be reused, at most; past that it is closed instead. */
+const DRAIN_BYTES = 64 * 1024;
+const DRAIN_MS = 1_000;
 
 const END: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -180,8 +185,16 @@ export class SseChunkStream implements AsyncIterableIterator<ChatCompletionChunk
     this.closed = true;
     this.ready.length = 0;
     this.head = 0;
-    if (this.body && !this.body.readableEnded) {
-      this.body.destroy();
+    const body = this.body as (Readable & Partial<Pick<Dispatcher.ResponseData['body'], 'dump'>>) | undefined;
+    if (!body || body.readableEnded) {
+      return;
+    }
+    if (this.done && !this.failure && body.dump) {
+      // After [DONE] the end of the body is usually in the same read: read it (bounded) so the connection is kept
+      // for the next request; destroying it here cost every stream a new upstream connection.
+      body.dump({ limit: DRAIN_BYTES, signal: AbortSignal.timeout(DRAIN_MS) }).catch(() => undefined);
+    } else {
+      body.destroy();
     }
   }
 
