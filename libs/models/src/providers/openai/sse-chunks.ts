@@ -192,7 +192,11 @@ export class SseChunkStream implements AsyncIterableIterator<ChatCompletionChunk
     if (this.done && !this.failure && body.dump) {
       // After [DONE] the end of the body is usually in the same read: read it (bounded) so the connection is kept
       // for the next request; destroying it here cost every stream a new upstream connection.
-      body.dump({ limit: DRAIN_BYTES, signal: AbortSignal.timeout(DRAIN_MS) }).catch(() => undefined);
+      const guard = setTimeout(() => body.destroy(), DRAIN_MS).unref();
+      body
+        .dump({ limit: DRAIN_BYTES })
+        .catch(() => undefined)
+        .finally(() => clearTimeout(guard));
     } else {
       body.destroy();
     }
