@@ -37,7 +37,11 @@ async function main(): Promise<void> {
     which === 'floor'
       ? await startFrameworkFloor('profile-floor', upstream.origin, profiling)
       : await startBallast('profile-ballast', models, {}, profiling);
-  const target = { name: which, origin: ballast.origin, model: which === 'floor' ? 'bench-model' : 'chat' };
+  const target = {
+    name: which === 'stream' ? 'ballast' : which,
+    origin: ballast.origin,
+    model: which === 'floor' ? 'bench-model' : 'chat',
+  } as const;
   const load = which === 'stream' ? streamLoop : closedLoop;
   if (which === 'stream') {
     await setUpstreamFault(upstream, { kind: 'drip', intervalMs: 5 });

@@ -57,7 +57,9 @@ async function snapshot(ballast: Child, label: string): Promise<Counts> {
       }
       process.stderr.write(`${label}: ${path} (${Math.round(text.length / 1e6)} MB)\n`);
       const counts = countSnapshot(path);
-      rmSync(path);
+      if (!process.env.HEAP_KEEP) {
+        rmSync(path);
+      }
       return counts;
     }
   }

@@ -85,7 +85,7 @@ export class ChatController {
         },
       });
     }
-    return this.streamLive(dto, requestId, res);
+    return this.streamLive(dto, requestId, req, res);
   }
 
   /**
@@ -94,12 +94,14 @@ export class ChatController {
    * DTO, and not awaited: once the stream is open the handler (and Nest's frames around it, holding the DTO and the
    * request) is done; pipeStream answers every failure after the first chunk itself.
    */
-  private async streamLive(dto: ChatCompletionRequestDto, requestId: string, res: Response): Promise<void> {
+  private async streamLive(dto: ChatCompletionRequestDto, requestId: string, req: Request, res: Response): Promise<void> {
     const sinkRef: { current?: SseSink } = {};
     const clientWantsUsage = dto.stream_options?.include_usage === true;
     const routed = await this.chat.stream(dto, { onContinue: (entry) => sinkRef.current?.comment(`continued ${entry}`) });
     const sse = new SseResponse(res, requestId, this.config.sseKeepAliveMs);
     sse.open(modelHeaders(routed.served, routed.fallback));
+    // The parsed body (the whole prompt) lives as long as the request object does: an open stream needs none of it.
+    req.body = undefined;
     this.pipe(routed, (sinkRef.current = sse), clientWantsUsage).catch((error: unknown) =>
       this.logger.error({ err: error, request_id: requestId }, 'stream failed outside its error event'),
     );

@@ -98,6 +98,7 @@ export class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> 
   private enter(leg: Leg): void {
     this.leg = leg;
     this.first = leg.first;
+    leg.first = undefined;
     this.usage = undefined;
     this.characters = 0;
     this.legEnded = false;

@@ -6,7 +6,8 @@ import type { RouteTarget } from './route-target';
 /** One upstream stream of a client's stream, opened: its first chunk in hand, its abort, its bulkhead slot. */
 export interface Leg {
   target: RouteTarget;
-  first: IteratorResult<ChatCompletionChunk>;
+  /** Taken (and cleared) by the stream that follows the leg: an open stream must not hold its first chunk. */
+  first?: IteratorResult<ChatCompletionChunk>;
   iterator: AsyncIterator<ChatCompletionChunk>;
   upstream: AbortController;
   release(): void;

@@ -154,6 +154,9 @@ export class SseChunkStream implements AsyncIterableIterator<ChatCompletionChunk
     if (pending) {
       this.resolveWait = this.rejectWait = undefined;
       resolve({ done: false, value: this.shift() });
+      if (this.head < this.ready.length) {
+        this.body?.pause();
+      }
     } else if (this.failure) {
       this.resolveWait = this.rejectWait = undefined;
       this.close();
