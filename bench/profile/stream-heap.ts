@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { writeModelsFile } from '../../test/support/models-file';
 import { openStreams } from '../load/sse';
 import { Child, killAllChildren, LOG_DIR, setUpstreamFault, startBallast, startUpstream } from '../support/children';
@@ -41,7 +42,17 @@ function countSnapshot(file: string): Counts {
   return counts;
 }
 
+/** RSS, V8 heap and external memory as Ballast's own /metrics reports them, MB. */
+async function memoryLine(ballast: Child): Promise<string> {
+  const text = await (await request(`${ballast.origin}/metrics`)).body.text();
+  const read = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN) / 2 ** 20;
+  return ['process_resident_memory_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes']
+    .map((name) => `${name.replace(/_bytes$/, '')} ${read(name).toFixed(1)} MB`)
+    .join(', ');
+}
+
 async function snapshot(ballast: Child, label: string): Promise<Counts> {
+  process.stderr.write(`${label}: ${await memoryLine(ballast)}\n`);
   const before = new Set(readdirSync(LOG_DIR));
   process.kill(ballast.pid, 'SIGUSR2');
   for (let waited = 0; waited < 120_000; waited += 250) {
