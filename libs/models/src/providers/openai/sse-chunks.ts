@@ -1,34 +1,18 @@
-import type { BallastError } from '@ballast/errors';
-import type { BallastMetrics } from '@ballast/observability';
+import { BallastError } from '@ballast/errors';
 import { createParser, EventSourceMessage, EventSourceParser } from 'eventsource-parser';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Logger } from 'pino';
 import type { ChatCompletionChunk } from '../../ports/chat-model.port';
-import { logExcerpt } from './log-excerpt';
-import { upstreamError, UpstreamScope } from './upstream-error';
+import { readSseEvent, SseScope, skippedEvent } from './sse-event';
+import { upstreamError } from './upstream-error';
 
-export interface SseScope extends UpstreamScope {
-  requestId: string;
-  maxEventChars: number;
-  maxBadEvents: number;
-  metrics: BallastMetrics;
-  logger: Logger;
-}
+export type { SseScope } from './sse-event';
 
 /** What is read after `[DONE]` for the connection to be reused, at most; past that it is closed instead. */
 const DRAIN_BYTES = 64 * 1024;
 const DRAIN_MS = 1_000;
 
 const END: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/** A chunk's `error` member or an `event: error`: the upstream failed mid-stream and said so. */
-function streamFailure(event: EventSourceMessage, value: Record<string, unknown>, scope: UpstreamScope): BallastError {
-  const inner = value.error as { code?: unknown; status?: unknown } | undefined;
-  const said = Number(inner?.status ?? inner?.code);
-  const status = Number.isInteger(said) && said >= 400 && said < 600 ? said : 500;
-  return upstreamError({ kind: 'status', status, headers: {}, body: { text: event.data, cut: false } }, scope);
-}
 
 /**
  * The chunks of an upstream's SSE body, parsed by eventsource-parser as
@@ -209,43 +193,15 @@ export class SseChunkStream implements AsyncIterableIterator<ChatCompletionChunk
     if (this.done || this.failure) {
       return;
     }
-    if (event.data === '[DONE]') {
+    const meaning = readSseEvent(event, this.scope);
+    if (meaning === 'done') {
       this.done = true;
-      return;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(event.data);
-    } catch {
-      return this.skip(event);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return this.skip(event);
-    }
-    const record = value as Record<string, unknown>;
-    if (event.event === 'error' || (record.error !== undefined && record.error !== null)) {
-      this.failure = streamFailure(event, record, this.scope);
-      return;
-    }
-    this.ready.push(value as ChatCompletionChunk);
-  }
-
-  private skip(event: EventSourceMessage): void {
-    const { scope } = this;
-    this.badEvents++;
-    scope.metrics.upstreamBadEvents.inc({ provider: scope.provider });
-    scope.logger.warn(
-      { provider: scope.provider, request_id: scope.requestId, bad_events: this.badEvents, event_chars: event.data.length },
-      'skipped an upstream event that is not JSON',
-    );
-    if (scope.logger.isLevelEnabled('debug')) {
-      scope.logger.debug({ provider: scope.provider, request_id: scope.requestId, excerpt: logExcerpt(event.data) }, 'the skipped event');
-    }
-    if (this.badEvents > scope.maxBadEvents) {
-      this.failure = upstreamError(
-        { kind: 'bad-response', reason: `more than ${scope.maxBadEvents} events that are not JSON in one stream` },
-        scope,
-      );
+    } else if (meaning === 'not-json') {
+      this.failure = skippedEvent(event, ++this.badEvents, this.scope);
+    } else if (meaning instanceof BallastError) {
+      this.failure = meaning;
+    } else {
+      this.ready.push(meaning);
     }
   }
 }
