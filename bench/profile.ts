@@ -5,6 +5,7 @@
  * hottest functions. Usage (after `npx nest build`):
  *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds] [ballast|floor]
  * `floor` profiles the framework floor (bench/framework-floor.ts) instead: what Nest + Express cost alone.
+ * `stream` profiles Ballast under streaming chat instead (16 streams at a time, chunks 5 ms apart).
  * The .cpuprofile stays in the printed directory (open it in Chrome DevTools).
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -14,17 +15,19 @@ import { writeModelsFile } from '../test/support/models-file';
 import { closedLoop } from './load/closed-loop';
 import { summariseProfile } from './profile/summarise-profile';
 import { cpuMs } from './support/proc-stats';
-import { Child, killAllChildren, REPO_ROOT, startBallast, startFrameworkFloor, startUpstream } from './support/children';
+import { Pool } from 'undici';
+import { timedStream } from './load/sse';
+import { Child, killAllChildren, REPO_ROOT, setUpstreamFault, startBallast, startFrameworkFloor, startUpstream } from './support/children';
 import { CHAT_PATH, chatBody } from './support/targets';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
-  const which = (process.argv[3] ?? 'ballast') as 'ballast' | 'floor';
-  if (which !== 'ballast' && which !== 'floor') {
-    throw new Error(`profile: the target is ballast or floor, not ${which}`);
+  const which = (process.argv[3] ?? 'ballast') as 'ballast' | 'floor' | 'stream';
+  if (which !== 'ballast' && which !== 'floor' && which !== 'stream') {
+    throw new Error(`profile: the target is ballast, floor or stream, not ${which}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'ballast-profile-'));
-  const upstream = await startUpstream('profile-upstream');
+  const upstream = await startUpstream('profile-upstream', { chunks: 10 });
   const models = writeModelsFile({
     providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1` } },
     models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
@@ -34,11 +37,19 @@ async function main(): Promise<void> {
     which === 'floor'
       ? await startFrameworkFloor('profile-floor', upstream.origin, profiling)
       : await startBallast('profile-ballast', models, {}, profiling);
-  const target = { name: which, origin: ballast.origin, model: which === 'floor' ? 'bench-model' : 'chat' };
-  await closedLoop(ballast.origin + CHAT_PATH, chatBody(target), 50, 2_000);
+  const target = {
+    name: which === 'stream' ? 'ballast' : which,
+    origin: ballast.origin,
+    model: which === 'floor' ? 'bench-model' : 'chat',
+  } as const;
+  const load = which === 'stream' ? streamLoop : closedLoop;
+  if (which === 'stream') {
+    await setUpstreamFault(upstream, { kind: 'drip', intervalMs: 5 });
+  }
+  await load(ballast.origin + CHAT_PATH, chatBody(target, which === 'stream'), which === 'stream' ? 16 : 50, 2_000);
   const warmedAt = Date.now();
   const before = cpuMs(ballast.pid);
-  const result = await closedLoop(ballast.origin + CHAT_PATH, chatBody(target), 50, seconds * 1000);
+  const result = await load(ballast.origin + CHAT_PATH, chatBody(target, which === 'stream'), which === 'stream' ? 16 : 50, seconds * 1000);
   const spent = cpuMs(ballast.pid) - before;
   const loadMs = Date.now() - warmedAt;
   await ballast.stop();
@@ -78,6 +89,24 @@ async function main(): Promise<void> {
   for (const f of measured.topFunctions) {
     out.write(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}\n`);
   }
+}
+
+/** `connections` streams at a time, one after another on each, for `ms`. */
+async function streamLoop(url: string, body: string, connections: number, ms: number): Promise<{ requests: number; rps: number }> {
+  const { origin, pathname } = new URL(url);
+  const client = new Pool(origin, { connections });
+  const until = Date.now() + ms;
+  let requests = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until) {
+        await timedStream(client, pathname, body);
+        requests++;
+      }
+    }),
+  );
+  await client.close();
+  return { requests, rps: requests / (ms / 1000) };
 }
 
 main().catch((error: unknown) => {

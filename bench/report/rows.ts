@@ -133,11 +133,9 @@ function throughputRows(
   return rows;
 }
 
-function streamingRows(s: StreamingFigure, open: OpenStreamsFigure[]): Row[] {
+function timingRows(s: StreamingFigure): Row[] {
   const f = s.firstChunk;
-  const proxyOpen = open.find((o) => o.target === 'proxy');
-  const ballastOpen = open.find((o) => o.target === 'ballast');
-  const rows: Row[] = [
+  return [
     {
       figure: 'stream: time to first chunk p50 (ms)',
       direct: fmt(f.direct.p50),
@@ -166,6 +164,13 @@ function streamingRows(s: StreamingFigure, open: OpenStreamsFigure[]): Row[] {
       verdict: none,
     },
   ];
+}
+
+/** The streaming rows, and the open-streams rows (BENCH_ONLY=memory has only those). */
+function streamingRows(s: StreamingFigure | undefined, open: OpenStreamsFigure[]): Row[] {
+  const proxyOpen = open.find((o) => o.target === 'proxy');
+  const ballastOpen = open.find((o) => o.target === 'ballast');
+  const rows: Row[] = s ? timingRows(s) : [];
   for (const [i, level] of (ballastOpen?.levels ?? []).entries()) {
     const proxyLevel = proxyOpen?.levels[i];
     const cell = (l: OpenStreamsFigure['levels'][number] | undefined) =>
@@ -282,7 +287,7 @@ export function rows(figures: Partial<Figures>): Row[] {
   return [
     ...(figures.paced ?? []).flatMap(pacedRows),
     ...(figures.throughput ? throughputRows(figures.throughput) : []),
-    ...(figures.streaming ? streamingRows(figures.streaming, figures.openStreams ?? []) : []),
+    ...(figures.streaming || figures.openStreams ? streamingRows(figures.streaming, figures.openStreams ?? []) : []),
     ...(figures.faults ? faultRows(figures.faults) : []),
     ...(figures.vision ? visionRows(figures.vision) : []),
     ...(figures.pools ? poolRows(figures.pools) : []),

@@ -76,14 +76,14 @@ export class ChatController {
       const meta = await this.streams.resumable(cursor.requestId, cursor.after, owner);
       return this.streams.follow(cursor.requestId, cursor.after, meta, client, res);
     }
-    // Where a continuation's `: continued <entry>` goes: the sink exists only once the first chunk is in hand.
-    const sinkRef: { current?: SseSink } = {};
-    const onContinue = (entry: string) => sinkRef.current?.comment(`continued ${entry}`);
     if (this.streams.wanted(resumableHeader, dto.model)) {
+      // Where a continuation's `: continued <entry>` goes: the sink exists only once the first chunk is in hand.
+      const sinkRef: { current?: SseSink } = {};
+      const clientWantsUsage = dto.stream_options?.include_usage === true;
       return this.streams.start(requestId, owner, client, res, {
-        begin: (signal) => this.chat.stream(dto, { signal, onContinue }),
+        begin: (signal) => this.chat.stream(dto, { signal, onContinue: (entry) => sinkRef.current?.comment(`continued ${entry}`) }),
         headers: (routed) => modelHeaders(routed.served, routed.fallback),
-        pipe: (routed, sink) => this.pipe(routed, (sinkRef.current = sink), dto),
+        pipe: (routed, sink) => this.pipe(routed, (sinkRef.current = sink), clientWantsUsage),
         cancel: async (routed) => {
           // Starting and stopping the iteration is what aborts the upstream and frees its slot.
           for await (const _chunk of routed.chunks) {
@@ -92,17 +92,32 @@ export class ChatController {
         },
       });
     }
-    // Before the first chunk, failures are ordinary problem responses (the filter); after it, error events.
-    const routed = await this.chat.stream(dto, { onContinue });
-    const sse = new SseResponse(res, requestId, this.config.sseKeepAliveMs);
-    sse.open(modelHeaders(routed.served, routed.fallback));
-    await this.pipe(routed, (sinkRef.current = sse), dto);
+    return this.streamLive(dto, requestId, req, res);
   }
 
-  private pipe(routed: RoutedStream, sink: SseSink, dto: ChatCompletionRequestDto) {
+  /**
+   * A live stream. Before the first chunk, failures are ordinary problem responses (the filter); after it, error
+   * events. Its own method so that nothing the stream keeps (the continuation hook, the error handler) holds the
+   * DTO, and not awaited: once the stream is open the handler (and Nest's frames around it, holding the DTO and the
+   * request) is done; pipeStream answers every failure after the first chunk itself.
+   */
+  private async streamLive(dto: ChatCompletionRequestDto, requestId: string, req: Request, res: Response): Promise<void> {
+    const sinkRef: { current?: SseSink } = {};
+    const clientWantsUsage = dto.stream_options?.include_usage === true;
+    const routed = await this.chat.stream(dto, { onContinue: (entry) => sinkRef.current?.comment(`continued ${entry}`) });
+    const sse = new SseResponse(res, requestId, this.config.sseKeepAliveMs);
+    sse.open(modelHeaders(routed.served, routed.fallback));
+    // The parsed body (the whole prompt) lives as long as the request object does: an open stream needs none of it.
+    req.body = undefined;
+    this.pipe(routed, (sinkRef.current = sse), clientWantsUsage).catch((error: unknown) =>
+      this.logger.error({ err: error, request_id: requestId }, 'stream failed outside its error event'),
+    );
+  }
+
+  private pipe(routed: RoutedStream, sink: SseSink, clientWantsUsage: boolean) {
     return pipeStream(routed, sink, {
       tracker: this.shutdown,
-      clientWantsUsage: dto.stream_options?.include_usage === true,
+      clientWantsUsage,
       metrics: this.metrics,
       logger: this.logger,
     });

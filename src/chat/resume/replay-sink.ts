@@ -24,18 +24,18 @@ export class ReplaySink implements SseSink {
     return !this.ended && !this.generation.aborted;
   }
 
-  event(data: unknown): Promise<void> {
+  event(data: unknown): undefined {
     this.partial.chunks++;
     for (const choice of (data as { choices?: Array<{ delta?: { content?: string | null } }> }).choices ?? []) {
       this.partial.characters += choice.delta?.content?.length ?? 0;
     }
     this.push(sseFrames.event(this.requestId, this.seq, data), false);
-    return Promise.resolve();
+    return undefined;
   }
 
-  comment(text: string): Promise<void> {
+  comment(text: string): undefined {
     this.push(sseFrames.comment(text), false);
-    return Promise.resolve();
+    return undefined;
   }
 
   done(): void {

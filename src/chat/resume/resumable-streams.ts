@@ -118,7 +118,10 @@ export class ResumableStreams implements OnApplicationShutdown {
         if (!sse.writable) {
           break;
         }
-        await sse.raw(frame.text);
+        const behind = sse.raw(frame.text);
+        if (behind) {
+          await behind;
+        }
       }
     } finally {
       clearInterval(renew);

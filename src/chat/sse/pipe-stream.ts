@@ -47,7 +47,10 @@ export async function pipeStream(routed: RoutedStream, sse: SseSink, options: Pi
       for (const choice of chunk.choices ?? []) {
         progress.characters += choice.delta?.content?.length ?? 0;
       }
-      await sse.event(forwarded);
+      const behind = sse.event(forwarded);
+      if (behind) {
+        await behind;
+      }
     }
     if (sse.writable) {
       sse.done();

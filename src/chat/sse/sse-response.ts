@@ -1,6 +1,7 @@
 import type { BallastError } from '@ballast/errors';
 import type { Response } from 'express';
 import { sseFrames, StreamPartial } from './sse-frames';
+import { KeepAliveTarget, KeepAliveTicker, keepAliveTicker } from './keep-alive-ticker';
 import type { SseSink } from './sse-sink';
 
 export type { StreamPartial } from './sse-frames';
@@ -11,10 +12,10 @@ export type { StreamPartial } from './sse-frames';
  * `data: [DONE]`, and failures as `event: error`. Writes respect
  * backpressure: a slow reader slows the upstream read, not our memory.
  */
-export class SseResponse implements SseSink {
+export class SseResponse implements SseSink, KeepAliveTarget {
   private seq = 0;
   private lastWriteAt = Date.now();
-  private keepAlive?: NodeJS.Timeout;
+  private keepAlive?: KeepAliveTicker;
   private ended = false;
 
   constructor(
@@ -34,34 +35,36 @@ export class SseResponse implements SseSink {
     }
     // No flushHeaders(): the stream opens with its first chunk in hand, so headers and that event leave in one write.
     this.res.socket?.setNoDelay(true);
-    this.keepAlive = setInterval(
-      () => {
-        if (Date.now() - this.lastWriteAt >= this.keepAliveMs) {
-          this.write(': keep-alive\n\n');
-        }
-      },
-      Math.max(5, Math.floor(this.keepAliveMs / 2)),
-    );
-    this.keepAlive.unref();
+    this.keepAlive = keepAliveTicker(this.keepAliveMs);
+    this.keepAlive.add(this);
+  }
+
+  /** Called by the shared ticker: a comment when nothing was written for the keep-alive interval. */
+  tick(now: number): void {
+    if (this.res.destroyed) {
+      // A stream whose end() never came (it should not happen) must not stay on the ticker.
+      this.keepAlive?.delete(this);
+    } else if (now - this.lastWriteAt >= this.keepAliveMs) {
+      this.write(': keep-alive\n\n');
+    }
   }
 
   get writable(): boolean {
     return !this.ended && !this.res.destroyed && this.res.writable;
   }
 
-  event(data: unknown): Promise<void> {
+  /** One event; a promise only when the reader is behind (wait for it before the next). */
+  event(data: unknown): Promise<void> | undefined {
     return this.raw(sseFrames.event(this.requestId, this.seq++, data));
   }
 
-  comment(text: string): Promise<void> {
+  comment(text: string): Promise<void> | undefined {
     return this.raw(sseFrames.comment(text));
   }
 
   /** An already formatted frame (a replayed one), with backpressure. */
-  async raw(frame: string): Promise<void> {
-    if (!this.write(frame)) {
-      await this.drained();
-    }
+  raw(frame: string): Promise<void> | undefined {
+    return this.write(frame) ? undefined : this.drained();
   }
 
   done(): void {
@@ -75,7 +78,7 @@ export class SseResponse implements SseSink {
   }
 
   end(): void {
-    clearInterval(this.keepAlive);
+    this.keepAlive?.delete(this);
     if (!this.ended) {
       this.ended = true;
       if (!this.res.destroyed) {

@@ -4,8 +4,9 @@ import type { StreamPartial } from './sse-frames';
 /** Where pipeStream sends a stream: a live response, or a replay buffer that readers follow. */
 export interface SseSink {
   readonly writable: boolean;
-  event(data: unknown): Promise<void>;
-  comment(text: string): Promise<void>;
+  /** Returns a promise only when the reader is behind: wait for it before the next event. */
+  event(data: unknown): Promise<void> | undefined;
+  comment(text: string): Promise<void> | undefined;
   done(): void;
   fail(error: BallastError, partial: StreamPartial): void;
   end(): void;

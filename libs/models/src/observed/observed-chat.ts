@@ -1,10 +1,10 @@
-import { BallastError } from '@ballast/errors';
 import { AttemptStart, capturesContent, ModelAttempt, tracingEnabled } from '@ballast/observability';
 import type { Attributes } from '@opentelemetry/api';
 import type { CallContext } from '../ports/call-context';
 import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } from '../ports/chat-model.port';
-import { capturedCompletion, capturedInput, capturedOutput } from './captured-content';
-import { completionAttributes, requestAttributes, StreamFacts } from './chat-attributes';
+import { capturedCompletion, capturedInput } from './captured-content';
+import { completionAttributes, requestAttributes } from './chat-attributes';
+import { ObservedStream } from './observed-stream';
 
 /** What an observed port knows about its provider, for the attempt span. */
 export interface ProviderFacts {
@@ -77,7 +77,7 @@ export class ObservedChat implements ChatModelPort {
     }
   }
 
-  async *stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
+  stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
     const capture = capturesContent();
     const attempt = new ModelAttempt(
       attemptStart(this.provider, 'chat', model, context, {
@@ -85,25 +85,6 @@ export class ObservedChat implements ChatModelPort {
         ...(capture ? capturedInput(request) : {}),
       }),
     );
-    const facts = new StreamFacts(capture);
-    const outcome = () => ({ ...facts.attributes(), ...(capture ? capturedOutput(facts.text, facts.finishReasons[0]) : {}) });
-    // A reader that leaves may never resume this generator: the abort ends the attempt instead of its finally.
-    const abandoned = () => attempt.failed(context.signal.reason, outcome());
-    context.signal.addEventListener('abort', abandoned, { once: true });
-    try {
-      for await (const chunk of this.inner.stream(model, request, withTraceparent(context, attempt))) {
-        attempt.firstChunk();
-        facts.seen(chunk);
-        yield chunk;
-      }
-      attempt.succeeded(outcome());
-    } catch (error) {
-      attempt.failed(context.signal.aborted ? context.signal.reason : error, outcome());
-      throw error;
-    } finally {
-      context.signal.removeEventListener('abort', abandoned);
-      // Stopped early by its reader (return()): not a failure of the upstream, but not a full answer either.
-      attempt.failed(context.signal.aborted ? context.signal.reason : new BallastError('CLIENT_CLOSED_REQUEST'), outcome());
-    }
+    return new ObservedStream(this.inner.stream(model, request, withTraceparent(context, attempt)), attempt, context.signal, capture);
   }
 }

@@ -1,4 +1,4 @@
-import { BallastError, classifyError } from '@ballast/errors';
+import { BallastError } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
@@ -7,7 +7,8 @@ import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../ports/
 import type { ModelRouter, RouteOptions } from './model-router';
 import { describeTarget, Routed, RouteTarget } from './route-target';
 import { ContinuationPolicy, continuationRequest, PartialAnswer } from './stream-continuation';
-import { followUpstream, Leg, openLeg } from './stream-leg';
+import { LegRouting, RoutedChunks } from './routed-chunks';
+import { Leg, openLeg } from './stream-leg';
 
 export interface RoutedStream extends Omit<Routed<void>, 'value'> {
   /** Every chunk in order, the first included; ends, throws a BallastError, or stops when the client leaves. */
@@ -30,6 +31,8 @@ type Usage = { prompt_tokens?: number; completion_tokens?: number } | null | und
 /** Chat over the router: retries and fallback until an answer (or a first chunk) has been handed on, then continuation. */
 export class ChatRouting {
   private readonly continuation: ContinuationPolicy;
+  /** What every stream's RoutedChunks asks of the routing: one object for all of them. */
+  private readonly legs: LegRouting;
 
   constructor(
     private readonly router: ModelRouter,
@@ -37,6 +40,11 @@ export class ChatRouting {
     private readonly options: ChatRoutingOptions,
   ) {
     this.continuation = new ContinuationPolicy(options.models.models);
+    this.legs = {
+      idleMs: (target) => this.router.policies.get(target.providerId)!.resilience.idleTimeoutMs,
+      countTokens: (target, usage) => this.countTokens(target, usage),
+      continueAfter: (...args) => this.continueAfter(...args),
+    };
     // Series that exist from the start, so rate()/increase() see the first continuation too.
     for (const [model, config] of Object.entries(options.models.models)) {
       for (const outcome of config.continueOnFailure ? ['continued', 'refused', 'failed'] : []) {
@@ -68,52 +76,16 @@ export class ChatRouting {
       discard: (late) => (late as { upstream: AbortController }).upstream.abort(new BallastError('CLIENT_CLOSED_REQUEST')),
     });
     const leg: Leg = { target: routed.served, ...routed.value, release: routed.release };
+    // Only a model that may continue pays for remembering the answer so far (and keeps the request for it).
+    const continuation = this.continuation.enabled(leg.target.publicModel)
+      ? { partial: new PartialAnswer(), request, deadlineAt, onContinue: options.onContinue }
+      : undefined;
     return {
       served: routed.served,
       attempts: routed.attempts,
       fallback: routed.fallback,
-      chunks: this.follow(leg, request, client, deadlineAt, options),
+      chunks: new RoutedChunks(leg, client, this.legs, continuation),
     };
-  }
-
-  /** The legs of one stream: the first, then (opted in) a continuation on the next prefill entry after each failure. */
-  private async *follow(
-    first: Leg,
-    request: ChatRequest,
-    client: AbortSignal,
-    deadlineAt: number,
-    options: StreamOptions,
-  ): AsyncGenerator<ChatCompletionChunk> {
-    // Only a model that may continue pays for remembering the answer so far.
-    const partial = this.continuation.enabled(first.target.publicModel) ? new PartialAnswer() : undefined;
-    let leg = first;
-    for (;;) {
-      // Per leg: the idle limit, the tokens counted once, the slot released, the upstream aborted when the client leaves.
-      const target = leg.target;
-      const upstream = leg.upstream;
-      const onClientGone = () => upstream.abort(client.reason);
-      client.addEventListener('abort', onClientGone, { once: true });
-      let failure: unknown;
-      try {
-        const idleMs = this.router.policies.get(target.providerId)!.resilience.idleTimeoutMs;
-        for await (const chunk of followUpstream(leg, idleMs, (usage) => this.countTokens(target, usage))) {
-          partial?.add(chunk);
-          yield chunk;
-        }
-        return;
-      } catch (thrown) {
-        failure = thrown;
-      } finally {
-        client.removeEventListener('abort', onClientGone);
-        leg.release();
-      }
-      const next = partial && (await this.continueAfter(leg, classifyError(failure), request, partial, client, deadlineAt));
-      if (!next) {
-        throw failure;
-      }
-      await options.onContinue?.(describeTarget(next.target));
-      leg = next;
-    }
   }
 
   /** The next leg, or undefined (the stream then ends with the ORIGINAL failure): never a second error masking the first. */

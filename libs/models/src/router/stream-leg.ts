@@ -1,15 +1,13 @@
-import { BallastError } from '@ballast/errors';
 import { BallastMetrics } from '@ballast/observability';
 import type { CallContext } from '../ports/call-context';
 import type { ChatCompletionChunk, ChatRequest } from '../ports/chat-model.port';
 import type { RouteTarget } from './route-target';
 
-type Usage = { prompt_tokens?: number; completion_tokens?: number } | null | undefined;
-
 /** One upstream stream of a client's stream, opened: its first chunk in hand, its abort, its bulkhead slot. */
 export interface Leg {
   target: RouteTarget;
-  first: IteratorResult<ChatCompletionChunk>;
+  /** Taken (and cleared) by the stream that follows the leg: an open stream must not hold its first chunk. */
+  first?: IteratorResult<ChatCompletionChunk>;
   iterator: AsyncIterator<ChatCompletionChunk>;
   upstream: AbortController;
   release(): void;
@@ -34,67 +32,5 @@ export async function openLeg(target: RouteTarget, request: ChatRequest, context
     throw error;
   } finally {
     context.signal.removeEventListener('abort', followAttempt);
-  }
-}
-
-/** A leg's chunks, each within the idle limit; the usage seen (or an estimate) goes to `count` once, however it ends. */
-export async function* followUpstream(leg: Leg, idleMs: number, count: (usage: Usage) => void): AsyncGenerator<ChatCompletionChunk> {
-  const { first, iterator, upstream } = leg;
-  let usage: Usage;
-  let characters = 0;
-  let finished = false;
-  const seen = (chunk: ChatCompletionChunk) => {
-    usage = chunk.usage ?? usage;
-    for (const choice of chunk.choices ?? []) {
-      characters += choice.delta?.content?.length ?? 0;
-    }
-    return chunk;
-  };
-  try {
-    if (first.done) {
-      finished = true;
-      return;
-    }
-    yield seen(first.value);
-    for (;;) {
-      const next = await nextWithin(iterator, idleMs, upstream);
-      if (next.done) {
-        finished = true;
-        return;
-      }
-      yield seen(next.value);
-    }
-  } finally {
-    if (!finished && !upstream.signal.aborted) {
-      upstream.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
-    }
-    // Cancelled and failed streams are paid for too: count what was seen.
-    count(usage ?? { completion_tokens: Math.ceil(characters / 4) });
-  }
-}
-
-/** The next chunk, or MODEL_TIMEOUT (aborting the upstream) when the model stays quiet too long. */
-async function nextWithin(iterator: AsyncIterator<ChatCompletionChunk>, idleMs: number, upstream: AbortController) {
-  const timer = setTimeout(
-    () =>
-      upstream.abort(
-        new BallastError('MODEL_TIMEOUT', {
-          detail: 'The model stopped sending for too long. Try again.',
-          cause: new Error(`no chunk for ${idleMs} ms`),
-        }),
-      ),
-    idleMs,
-  );
-  try {
-    const next = await iterator.next();
-    // The SDK ends an aborted stream quietly; an abort is never a normal end.
-    if (upstream.signal.aborted) {
-      throw upstream.signal.reason;
-    }
-    return next;
-  } catch (error) {
-    throw upstream.signal.aborted ? upstream.signal.reason : error;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -6,7 +6,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } 
 import type { ModelProvider } from '../../ports/model-provider.port';
 import { answerJson } from '../../ports/answer-json';
 import { readBody } from './read-body';
-import { sseChunks } from './sse-chunks';
+import { SseChunkStream } from './sse-chunks';
 import { UpstreamClient } from './upstream-client';
 import { upstreamError, UpstreamScope } from './upstream-error';
 
@@ -84,23 +84,26 @@ export class OpenAiProvider implements ModelProvider, ChatModelPort {
     return answerJson.remember(completion as ChatCompletion, read.text);
   }
 
-  async *stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
-    const response = await this.client.send({
-      method: 'POST',
-      path: '/chat/completions',
-      headers: this.headers(this.sseHeaders, context),
-      body: JSON.stringify({ ...request, model, stream: true }),
-      signal: context.signal,
-    });
+  stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
+    const { signal, requestId } = context;
+    const headers = this.headers(this.sseHeaders, context);
     const { limits } = this.options;
-    yield* sseChunks(response.body, context.signal, {
-      ...this.scope,
-      requestId: context.requestId,
-      maxEventChars: limits.maxEventChars,
-      maxBadEvents: limits.maxBadEvents,
-      metrics: this.dependencies.metrics,
-      logger: this.dependencies.logger,
-    });
+    // The request is sent (and let go of) on the first next(); the stream holds only what it reads.
+    return new SseChunkStream(
+      () =>
+        this.client
+          .send({ method: 'POST', path: '/chat/completions', headers, body: JSON.stringify({ ...request, model, stream: true }), signal })
+          .then((response) => response.body),
+      signal,
+      {
+        ...this.scope,
+        requestId,
+        maxEventChars: limits.maxEventChars,
+        maxBadEvents: limits.maxBadEvents,
+        metrics: this.dependencies.metrics,
+        logger: this.dependencies.logger,
+      },
+    );
   }
 
   /** `GET {baseUrl}/models`: cheap, never a paid completion. */

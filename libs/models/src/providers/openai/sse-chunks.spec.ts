@@ -123,4 +123,20 @@ describe('sseChunks', () => {
     })().catch((e: unknown) => e);
     expect((error as BallastError).code).toBe('UPSTREAM_UNAVAILABLE');
   });
+
+  it('holds the body while a parsed chunk waits for its reader, and reads on once it is taken', async () => {
+    const { scope } = setup();
+    const body = new Readable({ read() {} });
+    const iterator = sut(body, new AbortController().signal, scope);
+    const first = iterator.next();
+    body.push(chunk(1) + chunk(2));
+    expect((await first).value?.choices[0].delta.content).toBe('1');
+    // Chunk 2 is queued and nobody asked for it yet: the upstream is not read meanwhile.
+    expect(body.isPaused()).toBe(true);
+    expect((await iterator.next()).value?.choices[0].delta.content).toBe('2');
+    expect(body.isPaused()).toBe(false);
+    body.push('data: [DONE]\n\n');
+    body.push(null);
+    expect((await iterator.next()).done).toBe(true);
+  });
 });
