@@ -94,7 +94,7 @@ function layer(continueOnFailure: boolean) {
     { factories: [factory], metrics, logger: pino({ level: 'silent' }) },
   );
   const provider = (id: string) => made.get(id)!;
-  return { sut: built.chat, metrics, a: provider('a'), b: provider('b'), c: provider('c') };
+  return { sut: built.chat, router: built.router, metrics, a: provider('a'), b: provider('b'), c: provider('c') };
 }
 
 const dropped = new BallastError('UPSTREAM_UNAVAILABLE', { detail: 'the upstream connection dropped' });
@@ -117,12 +117,17 @@ async function run(sut: ReturnType<typeof layer>['sut'], signal = new AbortContr
   });
 }
 
+const modelRequests = async (metrics: BallastMetrics, provider: string) =>
+  (await metrics.modelRequests.get()).values
+    .filter((v) => v.labels.provider === provider && v.value > 0)
+    .map((v) => ({ outcome: v.labels.outcome, value: v.value }));
+
 const count = async (metrics: BallastMetrics, outcome: string) =>
   (await metrics.streamContinuations.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 
 describe('ChatRouting continuation', () => {
   it('goes on at the next prefill entry (skipping one without prefill) with the partial answer as an assistant message', async () => {
-    const { sut, metrics, a, b, c } = layer(true);
+    const { sut, router, metrics, a, b, c } = layer(true);
     a.script = { chunks: [text('Hel'), text('lo ')], error: dropped };
     c.script = { chunks: [text('world')] };
     const result = await run(sut);
@@ -131,6 +136,9 @@ describe('ChatRouting continuation', () => {
     expect(c.requests[0].messages).toEqual([...request.messages, { role: 'assistant', content: 'Hello ' }]);
     expect(c.requests[0]).toMatchObject({ continue_final_message: true, add_generation_prompt: false });
     expect(await count(metrics, 'continued')).toBe(1);
+    // The continuation is an attempt like any other: in the model metrics and the entry's recent health.
+    expect(await modelRequests(metrics, 'c')).toEqual([{ outcome: 'success', value: 1 }]);
+    expect(router.health()[0].entries.find((e) => e.provider === 'c')).toMatchObject({ successRate: 1 });
     expect((await metrics.fallbacks.get()).values).toEqual([
       expect.objectContaining({ labels: { model: 'talk', from: 'a', to: 'c' }, value: 1 }),
     ]);
@@ -146,13 +154,15 @@ describe('ChatRouting continuation', () => {
   });
 
   it('a continuation the entry refuses never masks the original failure', async () => {
-    const { sut, metrics, a, c } = layer(true);
+    const { sut, router, metrics, a, c } = layer(true);
     a.script = { chunks: [text('Hel')], error: dropped };
     c.script = { chunks: [], error: new BallastError('VALIDATION_FAILED', { detail: 'prefill not supported' }) };
     const result = await run(sut);
     expect(result.error).toBe(dropped);
     expect(result.continued).toEqual([]);
     expect(await count(metrics, 'failed')).toBe(1);
+    expect(await modelRequests(metrics, 'c')).toEqual([{ outcome: 'VALIDATION_FAILED', value: 1 }]);
+    expect(router.health()[0].entries.find((e) => e.provider === 'c')).toMatchObject({ lastErrorCode: 'VALIDATION_FAILED' });
   });
 
   it('does nothing unless the model opted in', async () => {

@@ -1,4 +1,4 @@
-import { BallastError } from '@ballast/errors';
+import { BallastError, classifyError } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
@@ -128,12 +128,24 @@ export class ChatRouting {
       const signal = AbortSignal.any([client, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]);
       let slot: { release(): void } | undefined;
       try {
+        try {
+          slot = await policy.admit(signal);
+        } catch (refused) {
+          this.router.outcomes.recordRefusal(target, classifyError(refused).code);
+          throw refused;
+        }
+        const started = performance.now();
         // One attempt, no retry: a continuation that fails must not hide the original failure behind more waiting.
-        slot = await policy.admit(signal);
-        const leg = await policy.attempt((attemptSignal) => openLeg(target, continued, context(attemptSignal), this.metrics), {
-          signal,
-          timeoutMs: policy.resilience.firstChunkTimeoutMs,
-        });
+        const leg = await policy
+          .attempt((attemptSignal) => openLeg(target, continued, context(attemptSignal), this.metrics), {
+            signal,
+            timeoutMs: policy.resilience.firstChunkTimeoutMs,
+          })
+          .catch((error: unknown) => {
+            this.router.outcomes.recordOutcome(target, classifyError(error).code, started);
+            throw error;
+          });
+        this.router.outcomes.recordOutcome(target, 'success', started);
         const held = slot;
         event('continued', { 'ballast.route.entry': describeTarget(target) });
         this.metrics.streamContinuations.inc({ model, outcome: 'continued' });

@@ -66,6 +66,11 @@ export class ModelRouter {
     };
   }
 
+  /** For an attempt made outside a walk (a stream's continuation): counted and remembered like any other. */
+  get outcomes(): Pick<WalkEnvironment, 'recordOutcome' | 'recordRefusal'> {
+    return this.environment;
+  }
+
   get publicModels(): string[] {
     return [...this.routes.keys()];
   }
