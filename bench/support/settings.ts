@@ -5,7 +5,9 @@ export interface BenchSettings {
   pacedRates: number[];
   pacedMs: number;
   warmupMs: number;
+  /** One round of the closed loop; each target runs closedLoopRounds of them, targets alternated round by round. */
   closedLoopMs: number;
+  closedLoopRounds: number;
   closedLoopConnections: number;
   streamSamples: number;
   openStreams: number[];
@@ -24,6 +26,7 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
         pacedMs: 3_000,
         warmupMs: 1_000,
         closedLoopMs: 3_000,
+        closedLoopRounds: 1,
         closedLoopConnections: 50,
         streamSamples: 40,
         openStreams: [1_000, 5_000],
@@ -37,7 +40,8 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
         pacedRates: [200, 500],
         pacedMs: 10_000,
         warmupMs: 2_000,
-        closedLoopMs: 10_000,
+        closedLoopMs: 5_000,
+        closedLoopRounds: 3,
         closedLoopConnections: 50,
         streamSamples: 150,
         openStreams: [1_000, 5_000],
