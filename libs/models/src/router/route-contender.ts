@@ -15,14 +15,18 @@ export function startContender<T>(
   slot: BulkheadSlot,
   retriesHere?: (error: BallastError) => boolean,
 ): Contender<T> {
-  // Aborted by the deadline (and so the client) too; `cancelled` tells the hedge's own abort apart.
-  const own = new AbortController();
-  linkAbort(request.deadline.signal, own);
+  // Only a hedge race aborts one contender alone (its loser): elsewhere the deadline's signal (and so the
+  // client's) is the contender's, and the controller it would cost per request is not made.
+  // `cancelled` tells the hedge's own abort apart.
+  const own = step.hedge ? new AbortController() : undefined;
+  if (own) {
+    linkAbort(request.deadline.signal, own);
+  }
   let cancelled = false;
   const sentAt = performance.now();
   const result = policy
     .attempt((signal) => operation(member, callContextFor(request.context, member, signal)), {
-      signal: own.signal,
+      signal: own?.signal ?? request.deadline.signal,
       timeoutMs: request.options.attemptTimeoutMs?.(policy),
       retriesHere,
     })
@@ -46,6 +50,9 @@ export function startContender<T>(
     slot,
     result,
     abort: (reason) => {
+      if (!own) {
+        throw new Error(`a contender outside a hedge cannot be aborted alone (${member.providerId})`);
+      }
       cancelled = true;
       own.abort(reason);
     },
