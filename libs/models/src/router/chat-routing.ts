@@ -1,5 +1,6 @@
 import { BallastError, classifyError } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
+import type { BulkheadSlot } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
 import { callContextFor } from './call-context-for';
@@ -7,7 +8,8 @@ import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../ports/
 import type { ModelRouter, RouteOptions } from './model-router';
 import { describeTarget, Routed, RouteTarget } from './route-target';
 import { ContinuationPolicy, continuationRequest, PartialAnswer } from './stream-continuation';
-import { LegRouting, RoutedChunks } from './routed-chunks';
+import { ContinuationPlan, LegRouting, RoutedChunks } from './routed-chunks';
+import { Deadline } from './deadline';
 import { Leg, openLeg } from './stream-leg';
 
 export interface RoutedStream extends Omit<Routed<void>, 'value'> {
@@ -89,15 +91,9 @@ export class ChatRouting {
   }
 
   /** The next leg, or undefined (the stream then ends with the ORIGINAL failure): never a second error masking the first. */
-  private async continueAfter(
-    failed: Leg,
-    failure: BallastError,
-    request: ChatRequest,
-    partial: PartialAnswer,
-    client: AbortSignal,
-    deadlineAt: number,
-  ): Promise<Leg | undefined> {
+  private async continueAfter(failed: Leg, failure: BallastError, plan: ContinuationPlan, client: AbortSignal): Promise<Leg | undefined> {
     const model = failed.target.publicModel;
+    const { partial } = plan;
     if (failure.code === 'CLIENT_CLOSED_REQUEST') {
       return undefined;
     }
@@ -105,7 +101,7 @@ export class ChatRouting {
     const candidates = this.continuation
       .candidates(route, failed.target)
       .filter((target) => this.router.policies.get(target.providerId)!.availability === 'available');
-    const refusal = this.continuation.refusal(partial, candidates, Date.now(), deadlineAt, client.aborted);
+    const refusal = this.continuation.refusal(partial, candidates, Date.now(), plan.deadlineAt, client.aborted);
     // One span event per outcome, like the metric (the SSE stream shows `: continued <entry>` itself).
     const event = (outcome: 'continued' | 'refused' | 'failed', attributes: Record<string, string | number | undefined>) =>
       traceEvent('ballast.continuation', {
@@ -121,32 +117,10 @@ export class ChatRouting {
       this.options.logger.warn({ model: describeTarget(failed.target), code: failure.code, refusal }, 'stream failed; not continued');
       return undefined;
     }
-    const continued = continuationRequest(request, partial);
+    const continued = continuationRequest(plan.request, partial);
     for (const target of candidates) {
-      const policy = this.router.policies.get(target.providerId)!;
-      const context = (attemptSignal: AbortSignal) => callContextFor(requestContext.current(), target, attemptSignal);
-      const signal = AbortSignal.any([client, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]);
-      let slot: { release(): void } | undefined;
       try {
-        try {
-          slot = await policy.admit(signal);
-        } catch (refused) {
-          this.router.outcomes.recordRefusal(target, classifyError(refused).code);
-          throw refused;
-        }
-        const started = performance.now();
-        // One attempt, no retry: a continuation that fails must not hide the original failure behind more waiting.
-        const leg = await policy
-          .attempt((attemptSignal) => openLeg(target, continued, context(attemptSignal), this.metrics), {
-            signal,
-            timeoutMs: policy.resilience.firstChunkTimeoutMs,
-          })
-          .catch((error: unknown) => {
-            this.router.outcomes.recordOutcome(target, classifyError(error).code, started);
-            throw error;
-          });
-        this.router.outcomes.recordOutcome(target, 'success', started);
-        const held = slot;
+        const leg = await this.continueOn(target, continued, client, plan.deadlineAt);
         event('continued', { 'ballast.route.entry': describeTarget(target) });
         this.metrics.streamContinuations.inc({ model, outcome: 'continued' });
         this.metrics.fallbacks.inc({ model, from: failed.target.providerId, to: target.providerId });
@@ -160,15 +134,52 @@ export class ChatRouting {
           },
           'stream failed after it began; continued on the next prefill entry',
         );
-        return { target, ...leg, release: () => held.release() };
+        return leg;
       } catch (error) {
-        slot?.release();
         this.options.logger.warn({ model: describeTarget(target), err: error }, 'continuation refused');
       }
     }
     event('failed', {});
     this.metrics.streamContinuations.inc({ model, outcome: 'failed' });
     return undefined;
+  }
+
+  /**
+   * One attempt on one prefill entry, within what is left of the request's deadline, and no retry: a
+   * continuation that fails must not hide the original failure behind more waiting. Counted in the
+   * metrics and the entry's health like any attempt of a walk; throws when the entry does not serve.
+   */
+  private async continueOn(target: RouteTarget, continued: ChatRequest, client: AbortSignal, deadlineAt: number): Promise<Leg> {
+    const policy = this.router.policies.get(target.providerId)!;
+    const deadline = new Deadline(Math.max(1, deadlineAt - Date.now()), client);
+    let slot: BulkheadSlot | undefined;
+    try {
+      try {
+        slot = await policy.admit(deadline.signal);
+      } catch (refused) {
+        this.router.outcomes.recordRefusal(target, classifyError(refused).code);
+        throw refused;
+      }
+      const held = slot;
+      const started = performance.now();
+      const context = (signal: AbortSignal) => callContextFor(requestContext.current(), target, signal);
+      try {
+        const leg = await policy.attempt((signal) => openLeg(target, continued, context(signal), this.metrics), {
+          signal: deadline.signal,
+          timeoutMs: policy.resilience.firstChunkTimeoutMs,
+        });
+        this.router.outcomes.recordOutcome(target, 'success', started);
+        return { target, ...leg, release: () => held.release() };
+      } catch (error) {
+        this.router.outcomes.recordOutcome(target, classifyError(error).code, started);
+        throw error;
+      }
+    } catch (error) {
+      slot?.release();
+      throw error;
+    } finally {
+      deadline.dispose();
+    }
   }
 
   private countTokens(target: RouteTarget, usage: Usage): void {

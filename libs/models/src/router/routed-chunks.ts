@@ -11,14 +11,7 @@ export interface LegRouting {
   idleMs(target: RouteTarget): number;
   countTokens(target: RouteTarget, usage: Usage): void;
   /** The next leg after a failure, or undefined: the stream then ends with the ORIGINAL failure. */
-  continueAfter(
-    failed: Leg,
-    failure: BallastError,
-    request: ChatRequest,
-    partial: PartialAnswer,
-    client: AbortSignal,
-    deadlineAt: number,
-  ): Promise<Leg | undefined>;
+  continueAfter(failed: Leg, failure: BallastError, plan: ContinuationPlan, client: AbortSignal): Promise<Leg | undefined>;
 }
 
 /** Only for a model that may continue: what a continuation needs (the request is kept for nothing else). */
@@ -142,8 +135,7 @@ export class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> 
   private async afterFailure(failure: unknown): Promise<IteratorResult<ChatCompletionChunk>> {
     const plan = this.continuation;
     const failed = this.leg;
-    const next =
-      plan && (await this.routing.continueAfter(failed, classifyError(failure), plan.request, plan.partial, this.client, plan.deadlineAt));
+    const next = plan && (await this.routing.continueAfter(failed, classifyError(failure), plan, this.client));
     if (!next) {
       this.closed = true;
       throw failure;
