@@ -158,13 +158,16 @@ describe('hostile input (built server, child process)', () => {
   });
 
   it('answers an over-limit chunked upload with 413 as soon as the limit is passed, and closes', async () => {
-    const watch = await watched(1, () => chunkedUpload(ballast.port, { Authorization: `Bearer ${KEY}` }, 60 * 1024 * 1024));
+    // MAX_UPLOAD_BYTES is 10 MB. The client writes 11 MB and never ends the
+    // body, so a 413 proves the server answered on passing the limit rather
+    // than at the body's end; no answer arrives before the limit is reached.
+    const stopWritingAt = 11 * 1024 * 1024;
+    const watch = await watched(1, () => chunkedUpload(ballast.port, { Authorization: `Bearer ${KEY}` }, stopWritingAt));
     const { sentWhenAnswered, response, closedByServer } = watch.result;
     expect(response).toMatch(/^HTTP\/1\.1 413 /);
     expect(response).toContain('"code":"PAYLOAD_TOO_LARGE"');
-    // MAX_UPLOAD_BYTES is 10 MB: answered within a socket buffer or two of it, not at the 60 MB end.
     expect(sentWhenAnswered).toBeGreaterThan(10 * 1024 * 1024);
-    expect(sentWhenAnswered).toBeLessThan(16 * 1024 * 1024);
+    expect(sentWhenAnswered).toBeLessThanOrEqual(stopWritingAt);
     expect(closedByServer).toBe(true);
     expectHealthy(watch, { peakGrowthMb: 100, settledGrowthMb: 60 });
   });

@@ -11,9 +11,13 @@ export interface ChunkedOutcome {
 
 /**
  * A multipart upload with no Content-Length, written chunk by chunk as fast
- * as the server reads, up to `totalBytes`, stopping when the server answers.
+ * as the server reads until `stopWritingAt` bytes (or the server answers),
+ * then left open: the body never ends, so an answer can only come from the
+ * server giving up on it. Counting bytes written while also racing the
+ * answer would measure the kernel's socket buffers, which autotune to tens
+ * of megabytes on loopback.
  */
-export async function chunkedUpload(port: number, headers: Record<string, string>, totalBytes: number): Promise<ChunkedOutcome> {
+export async function chunkedUpload(port: number, headers: Record<string, string>, stopWritingAt: number): Promise<ChunkedOutcome> {
   const started = performance.now();
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
@@ -43,13 +47,13 @@ export async function chunkedUpload(port: number, headers: Record<string, string
   void closed.then(() => (isClosed = true));
   const chunk = Buffer.alloc(64 * 1024, 0x61);
   const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
-  while (sent < totalBytes && sentWhenAnswered < 0 && !isClosed && socket.writable) {
+  while (sent < stopWritingAt && sentWhenAnswered < 0 && !isClosed && socket.writable) {
     sent += chunk.length;
     if (!socket.write(frame)) {
       await Promise.race([once(socket, 'drain').catch(() => undefined), closed]);
     }
   }
-  const closedByServer = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+  const closedByServer = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
   socket.destroy();
   return { sentWhenAnswered, response: Buffer.concat(chunks).toString('utf8'), closedByServer, ms: performance.now() - started };
 }
