@@ -10,9 +10,17 @@ export interface TimedStream {
   firstChunkMs: number;
   /** Arrival time of every complete event (the first included), ms after the request left. */
   eventTimes: number[];
+  /**
+   * For events the upstream stamped (`sent_at_ms`, the drip fault's
+   * `stamped`): arrival − the upstream's write, ms, by event position;
+   * NaN where an event carried no stamp.
+   */
+  transitMs: number[];
   /** The raw text, for checks. */
   text: string;
 }
+
+const STAMP = /"sent_at_ms":([0-9.]+)/;
 
 /** Sends one streaming request and times every SSE event as it arrives. */
 let streamsSent = 0;
@@ -21,19 +29,23 @@ export async function timedStream(target: Dispatcher, path: string, body: string
   const startedAt = performance.now();
   const response = await target.request({ method: 'POST', path, headers: clientHeaders(streamsSent++), body });
   const eventTimes: number[] = [];
+  const transitMs: number[] = [];
   let text = '';
   let scanned = 0;
   for await (const chunk of response.body) {
-    const now = performance.now() - startedAt;
+    const now = performance.now();
     text += (chunk as Buffer).toString('utf8');
     for (let end = text.indexOf('\n\n', scanned); end >= 0; end = text.indexOf('\n\n', scanned)) {
-      if (text.slice(scanned, end).includes('data:')) {
-        eventTimes.push(now);
+      const event = text.slice(scanned, end);
+      if (event.includes('data:')) {
+        eventTimes.push(now - startedAt);
+        const sentAt = STAMP.exec(event)?.[1];
+        transitMs.push(sentAt === undefined ? NaN : performance.timeOrigin + now - Number(sentAt));
       }
       scanned = end + 2;
     }
   }
-  return { status: response.statusCode, firstChunkMs: eventTimes[0] ?? NaN, eventTimes, text };
+  return { status: response.statusCode, firstChunkMs: eventTimes[0] ?? NaN, eventTimes, transitMs, text };
 }
 
 export interface OpenStreams {

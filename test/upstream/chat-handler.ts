@@ -34,6 +34,8 @@ interface StreamPlan {
   badCount?: number;
   /** One `data:` line of this many bytes after the first chunk. */
   hugeLine?: number;
+  /** Each chunk carries the time it was written, so a client can tell what the middle added to it alone. */
+  stamped?: boolean;
 }
 
 const SSE_HEADERS: OutgoingHttpHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
@@ -131,7 +133,7 @@ export class ChatHandler {
           }
         }
       }
-      if (!(await write(res, events[i]))) {
+      if (!(await write(res, plan.stamped ? stamp(events[i]) : events[i]))) {
         return;
       }
       if (i === 0 && plan.hugeLine !== undefined) {
@@ -165,7 +167,7 @@ export class ChatHandler {
 function planFor(fault: ResolvedFault | undefined, chunkDelayMs: number): StreamPlan {
   switch (fault?.kind) {
     case 'drip':
-      return { intervalMs: fault.intervalMs };
+      return { intervalMs: fault.intervalMs, stamped: fault.stamped };
     case 'silence':
       return { intervalMs: chunkDelayMs, silenceMs: fault.ms };
     case 'drop-stream':
@@ -206,4 +208,9 @@ function sendStatus(res: ServerResponse, fault: Extract<ResolvedFault, { kind: '
     headers[name.toLowerCase()] = value;
   }
   send(res, fault.status, body, headers);
+}
+
+/** `data: {…}` with `"sent_at_ms"` first: epoch milliseconds with a fraction, comparable across processes on one machine. */
+function stamp(event: string): string {
+  return event.replace('data: {', `data: {"sent_at_ms":${performance.timeOrigin + performance.now()},`);
 }

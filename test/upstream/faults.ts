@@ -10,7 +10,8 @@ export type Fault =
   | { kind: 'hang' }
   | { kind: 'reset' }
   | { kind: 'drop-stream'; afterChunks: number }
-  | { kind: 'drip'; intervalMs: number }
+  /** Stream chunks `intervalMs` apart; `stamped` adds `sent_at_ms` (epoch ms, fractional) to each, set as it is written. */
+  | { kind: 'drip'; intervalMs: number; stamped?: boolean }
   | { kind: 'silence'; ms: number }
   | { kind: 'malformed' }
   | { kind: 'random-status'; rate: number; status: number }
@@ -69,7 +70,7 @@ export function parseFault(value: unknown): Fault {
     case 'drop-stream':
       return { kind: 'drop-stream', afterChunks: nonNegative(f, 'afterChunks', true) };
     case 'drip':
-      return { kind: 'drip', intervalMs: nonNegative(f, 'intervalMs') };
+      return { kind: 'drip', intervalMs: nonNegative(f, 'intervalMs'), ...(f.stamped === true ? { stamped: true } : {}) };
     case 'silence':
       return { kind: 'silence', ms: nonNegative(f, 'ms') };
     case 'malformed':

@@ -171,6 +171,23 @@ describe('test upstream', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(4 * 15 - 5);
   });
 
+  it('stamps each dripped chunk with the time it was written, when asked', async () => {
+    upstream.enqueue({ kind: 'drip', intervalMs: 10, stamped: true });
+    const stamps: Array<{ sent: number; arrived: number }> = [];
+    for await (const chunk of await client.chat.completions.create({ ...ask, stream: true })) {
+      stamps.push({ sent: (chunk as unknown as { sent_at_ms: number }).sent_at_ms, arrived: performance.timeOrigin + performance.now() });
+    }
+    expect(stamps).toHaveLength(5);
+    for (const [i, { sent, arrived }] of stamps.entries()) {
+      expect(sent).toBeLessThanOrEqual(arrived);
+      expect(sent).toBeGreaterThan(i === 0 ? 0 : stamps[i - 1].sent + 5);
+    }
+    upstream.enqueue({ kind: 'drip', intervalMs: 1 });
+    for await (const chunk of await client.chat.completions.create({ ...ask, stream: true })) {
+      expect(chunk).not.toHaveProperty('sent_at_ms');
+    }
+  });
+
   it('applies a default fault while the queue is empty, and random-status by its rate', async () => {
     upstream.setDefault({ kind: 'status', status: 503 });
     upstream.enqueue({ kind: 'latency', ms: 0 });
