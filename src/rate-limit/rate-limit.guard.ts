@@ -7,7 +7,7 @@ import {
   InjectThrottlerStorage,
   ThrottlerGuard,
   type ThrottlerModuleOptions,
-  type ThrottlerRequest,
+  type ThrottlerOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
@@ -30,8 +30,37 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(context.getType() !== 'http' || routePolicy(context).public);
+  /** canActivate applies plain numbers and nothing else: a throttler asking for more fails at start-up, not silently. */
+  override async onModuleInit(): Promise<void> {
+    await super.onModuleInit();
+    for (const throttler of this.throttlers) {
+      const { limit, ttl, blockDuration, skipIf, ignoreUserAgents } = throttler;
+      if (typeof limit !== 'number' || typeof ttl !== 'number' || !['number', 'undefined'].includes(typeof blockDuration)) {
+        throw new Error(`RateLimitGuard: throttler "${throttler.name}" needs a numeric limit, ttl and blockDuration`);
+      }
+      if (skipIf || ignoreUserAgents) {
+        throw new Error(`RateLimitGuard: throttler "${throttler.name}" sets skipIf or ignoreUserAgents, which this guard does not apply`);
+      }
+    }
+  }
+
+  /**
+   * One budget per client across every protected route, so the base class's per-route machinery has nothing to
+   * decide: it reads five reflector keys per throttler (no route sets `@Throttle` or `@SkipThrottle`; the route
+   * policy is `@PublicRoute()`) and awaits three option values and two trackers, ~15 promises per request. Here
+   * the store's increment is the one await, and the client IP the second where there is no API key.
+   */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http' || routePolicy(context).public) {
+      return true;
+    }
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    for (const throttler of this.throttlers) {
+      await this.limit(throttler, req, res);
+    }
+    return true;
   }
 
   /** The key id the auth guard recorded; the client IP (Express' req.ip, so TRUST_PROXY decides about X-Forwarded-For) otherwise. */
@@ -39,21 +68,14 @@ export class RateLimitGuard extends ThrottlerGuard {
     return apiClientOf(req) ?? `ip:${await super.getTracker(req)}`;
   }
 
-  /** One budget per client across every route not declared `@PublicRoute()` (the default key is per handler). */
-  protected override generateKey(_context: ExecutionContext, tracker: string): string {
-    return `ballast:rl:${tracker}`;
-  }
-
-  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
-    const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = request;
+  private async limit(throttler: ThrottlerOptions, req: Request, res: Response): Promise<void> {
     const name = throttler.name ?? 'default';
-    const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
-    const key = generateKey(context, await getTracker(req, context), name);
-    const record: RateLimitRecord = await this.storageService.increment(key, ttl, limit, blockDuration, name);
+    // Numbers: checked once in onModuleInit.
+    const { limit, ttl, blockDuration } = throttler as { limit: number; ttl: number; blockDuration?: number };
+    const key = `ballast:rl:${apiClientOf(req) ?? (await this.getTracker(req))}`;
+    const record: RateLimitRecord = await this.storageService.increment(key, ttl, limit, blockDuration ?? ttl, name);
     if (record.failedOpen) {
-      return true;
+      return;
     }
     res.setHeader('RateLimit-Policy', `"${name}";q=${limit};w=${Math.ceil(ttl / 1000)}`);
     if (record.isBlocked) {
@@ -63,6 +85,5 @@ export class RateLimitGuard extends ThrottlerGuard {
       throw new BallastError('RATE_LIMITED', { retryAfterSeconds });
     }
     res.setHeader('RateLimit', `"${name}";r=${Math.max(0, limit - record.totalHits)};t=${Math.max(0, record.timeToExpire)}`);
-    return true;
   }
 }
