@@ -1,6 +1,6 @@
 import { answerJson, type RoutedStream } from '@ballast/models';
 import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
-import { Body, Controller, Headers, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -47,13 +47,9 @@ export class ChatController {
   })
   @ApiOkResponse({ description: 'An OpenAI chat.completion, or text/event-stream of chat.completion.chunk events' })
   @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS, 'STREAM_NOT_FOUND')
-  async create(
-    @Body() dto: ChatCompletionRequestDto,
-    @Req() req: Request,
-    @Res() res: Response,
-    @Headers('last-event-id') lastEventId?: string,
-    @Headers('x-ballast-resumable') resumableHeader?: string,
-  ): Promise<void> {
+  // The two headers are read off req, not as @Headers() parameters: Nest resolves each parameter through its own
+  // promises on every request, and only a stream reads them.
+  async create(@Body() dto: ChatCompletionRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (!dto.stream) {
       const routed = await this.chat.complete(dto);
       // The upstream's own bytes where nothing was rewritten: no second JSON.stringify.
@@ -70,13 +66,14 @@ export class ChatController {
     const requestId = context?.requestId ?? '';
     const client = context?.signal ?? new AbortController().signal;
     const owner = streamOwner(apiClientOf(req));
+    const lastEventId = req.get('last-event-id');
     if (lastEventId) {
       // A resume never generates: the same request again, answered from the replay buffer.
       const cursor = parseLastEventId(lastEventId);
       const meta = await this.streams.resumable(cursor.requestId, cursor.after, owner);
       return this.streams.follow(cursor.requestId, cursor.after, meta, client, res);
     }
-    if (this.streams.wanted(resumableHeader, dto.model)) {
+    if (this.streams.wanted(req.get('x-ballast-resumable'), dto.model)) {
       // Where a continuation's `: continued <entry>` goes: the sink exists only once the first chunk is in hand.
       const sinkRef: { current?: SseSink } = {};
       const clientWantsUsage = dto.stream_options?.include_usage === true;
