@@ -7,7 +7,8 @@
  *   npx ts-node --transpile-only -r tsconfig-paths/register bench/ab.ts [--seconds=5] [--rounds=3] TARGET…
  * TARGET: floor (bench/framework-floor.ts), proxy (bench/bare-proxy.ts),
  * path/to/main.js (a build of Ballast), path/to/main.js@2 (that build with WORKERS=2),
- * or path/to/main.js#--flag,--flag (that build with these node flags, e.g. a V8 heap setting).
+ * path/to/main.js#--flag,--flag (that build with these node flags, e.g. a V8 heap setting),
+ * or path/to/main.js?NAME=value,NAME=value (that build with these environment variables, e.g. DOCS=false).
  *   cp -r dist /tmp/ab/before && ln -s "$PWD/node_modules" /tmp/ab/node_modules
  *   … bench/ab.ts floor /tmp/ab/before/src/main.js dist/src/main.js dist/src/main.js@2
  */
@@ -50,10 +51,12 @@ async function start(spec: string, index: number, upstreamOrigin: string, models
   if (spec === 'proxy') {
     return { label: spec, child: await startBareProxy(`ab-${index}-proxy`, upstreamOrigin), model: 'bench-model', rps: [], cpu: [] };
   }
-  const [build, flags] = spec.split('#');
+  const [withEnv, flags] = spec.split('#');
+  const [build, settings] = withEnv.split('?');
   const [main, workers] = build.split('@');
   const nodeArgs = flags ? flags.split(',') : [];
-  const child = await startBallast(`ab-${index}-ballast`, models, workers ? { WORKERS: workers } : {}, nodeArgs, main);
+  const env = Object.fromEntries((settings ? settings.split(',') : []).map((setting) => setting.split('=', 2)));
+  const child = await startBallast(`ab-${index}-ballast`, models, { ...env, ...(workers ? { WORKERS: workers } : {}) }, nodeArgs, main);
   if (workers && Number(workers) > 1) {
     await allWorkersListening(child);
   }
