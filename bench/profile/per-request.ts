@@ -1,0 +1,126 @@
+/**
+ * What one non-streaming chat request costs Ballast, counted rather than
+ * timed: async resources created per request by type (promises, ticks,
+ * timers) and bytes allocated per request, with the functions that allocate
+ * most. On a shared VM, where CPU per request moves by a third from hour to
+ * hour, these counts hold still, so a lever worth 1–2% can be seen. Several
+ * builds side by side:
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile/per-request.ts [main.js…]
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Pool } from 'undici';
+import { writeModelsFile } from '../../test/support/models-file';
+import { killAllChildren, LOG_DIR, REPO_ROOT, startBallast, startUpstream } from '../support/children';
+import { CHAT_PATH, chatBody, clientHeaders } from '../support/targets';
+
+const WARM_UP = 3_000;
+const COUNTED = 4_000;
+const CONNECTIONS = 8;
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  id: number;
+  children: HeapNode[];
+}
+interface Counted {
+  resources: Record<string, number>;
+  profile: { head: HeapNode; samples: Array<{ nodeId: number; size: number }> } | null;
+}
+
+async function load(pool: Pool, requests: number, body: string): Promise<void> {
+  let sent = 0;
+  const worker = async (): Promise<void> => {
+    while (sent < requests) {
+      const response = await pool.request({ method: 'POST', path: CHAT_PATH, headers: clientHeaders(sent++), body });
+      await response.body.text();
+      if (response.statusCode !== 200) {
+        throw new Error(`per-request: status ${response.statusCode}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+}
+
+async function countBuild(main: string, upstreamOrigin: string, models: string, index: number): Promise<Counted> {
+  const out = join(LOG_DIR, `per-request-${index}.json`);
+  rmSync(out, { force: true });
+  const ballast = await startBallast(`per-request-${index}`, models, { PER_REQUEST_OUT: out }, ['-r', join(__dirname, 'per-request-counter.js')], main);
+  const body = chatBody({ name: 'ballast', origin: ballast.origin, model: 'chat' });
+  const pool = new Pool(ballast.origin, { connections: CONNECTIONS });
+  try {
+    await load(pool, WARM_UP, body);
+    process.kill(ballast.pid, 'SIGUSR2');
+    await load(pool, COUNTED, body);
+    process.kill(ballast.pid, 'SIGUSR2');
+    for (let waited = 0; !existsSync(out); waited += 100) {
+      if (waited > 30_000) {
+        throw new Error(`per-request: ${main} wrote no counts; see ${ballast.logFile}`);
+      }
+      await new Promise((r) => setTimeout(r, 100)); // the child writes the file when the profiler hands it over
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    return JSON.parse(readFileSync(out, 'utf8')) as Counted;
+  } finally {
+    await pool.close();
+    await ballast.stop();
+  }
+}
+
+/** Bytes allocated per request by the function that allocated them (inlined callees count for their caller). */
+function allocationsByFunction(profile: NonNullable<Counted['profile']>, appRoot: string): Map<string, number> {
+  const sizeOf = new Map<number, number>();
+  for (const sample of profile.samples) {
+    sizeOf.set(sample.nodeId, (sizeOf.get(sample.nodeId) ?? 0) + sample.size);
+  }
+  const byFunction = new Map<string, number>();
+  const visit = (node: HeapNode): void => {
+    const bytes = sizeOf.get(node.id);
+    if (bytes) {
+      const { functionName, url, lineNumber } = node.callFrame;
+      const where = url.replace(/.*node_modules\//, '').replace(appRoot, '');
+      const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + bytes / COUNTED);
+    }
+    node.children.forEach(visit);
+  };
+  visit(profile.head);
+  return byFunction;
+}
+
+async function main(): Promise<void> {
+  const builds = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dist/src/main.js'];
+  const upstream = await startUpstream('per-request-upstream');
+  const models = writeModelsFile({
+    providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1` } },
+    models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
+  });
+  const out = process.stdout;
+  try {
+    for (const [index, build] of builds.entries()) {
+      const counted = await countBuild(build, upstream.origin, models, index);
+      const appRoot = `${resolve(REPO_ROOT, build, '..', '..')}/`;
+      const allocations = counted.profile ? allocationsByFunction(counted.profile, appRoot) : new Map<string, number>();
+      const total = [...allocations.values()].reduce((sum, bytes) => sum + bytes, 0);
+      const perRequest = Object.entries(counted.resources)
+        .map(([type, n]) => [type, n / COUNTED] as const)
+        .filter(([, n]) => n >= 0.05)
+        .sort((a, b) => b[1] - a[1]);
+      out.write(`\n${build}: ${COUNTED} chat requests after ${WARM_UP} of warm-up, ${CONNECTIONS} connections\n`);
+      out.write(`  async resources per request: ${perRequest.map(([type, n]) => `${type} ${n.toFixed(1)}`).join(', ')}\n`);
+      out.write(`  allocated per request: ${(total / 1024).toFixed(1)} KB; most by:\n`);
+      for (const [where, bytes] of [...allocations].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+        out.write(`    ${(bytes / 1024).toFixed(2).padStart(6)} KB  ${where}\n`);
+      }
+    }
+  } finally {
+    await upstream.stop();
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => killAllChildren());
