@@ -45,7 +45,13 @@ async function load(pool: Pool, requests: number, body: string): Promise<void> {
 async function countBuild(main: string, upstreamOrigin: string, models: string, index: number): Promise<Counted> {
   const out = join(LOG_DIR, `per-request-${index}.json`);
   rmSync(out, { force: true });
-  const ballast = await startBallast(`per-request-${index}`, models, { PER_REQUEST_OUT: out }, ['-r', join(__dirname, 'per-request-counter.js')], main);
+  const ballast = await startBallast(
+    `per-request-${index}`,
+    models,
+    { PER_REQUEST_OUT: out },
+    ['-r', join(__dirname, 'per-request-counter.js')],
+    main,
+  );
   const body = chatBody({ name: 'ballast', origin: ballast.origin, model: 'chat' });
   const pool = new Pool(ballast.origin, { connections: CONNECTIONS });
   try {
