@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { benchmarkJpeg, OCR_TEXT, renderTextImage } from '../../test/fixtures/generate-fixtures';
 import { BenchSettings } from '../support/settings';
 import { LatencySummary, summarise } from '../support/stats';
+import { clientHeaders } from '../support/targets';
 
 export interface VisionFigure {
   imageBytes: number;
@@ -61,7 +62,7 @@ export async function ocrLatency(origin: string, settings: BenchSettings): Promi
   let correct = 0;
   for (let i = 0; i <= settings.ocrSamples; i++) {
     const startedAt = performance.now();
-    const response = await request(`${origin}/v1/vision/ocr`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await request(`${origin}/v1/vision/ocr`, { method: 'POST', headers: clientHeaders(i), body });
     const answer = (await response.body.json()) as { text?: string };
     if (i === 0) {
       continue; // warm-up

@@ -27,12 +27,20 @@ export function chatBody(target: Target, stream = false): string {
 /** Distinct clients the load is spread over (X-Forwarded-For, with TRUST_PROXY on), as behind an ingress. */
 export const CLIENTS = 512;
 
+/** Ballast's API_KEYS in the bench: a handful of client services, as a deployment has (each request checks them all). */
+export const API_KEYS = Array.from({ length: 16 }, (_, i) => `bench-key-${i.toString().padStart(2, '0')}`);
+
 /**
- * The headers of request i: JSON, and the address of one of CLIENTS clients,
- * so the rate limiter counts per client as in production (RATE_LIMIT_RPM at
- * its default) instead of seeing one client at thousands of requests/s.
+ * The headers of request i: JSON, one of the API keys (Ballast authenticates
+ * every request, and the rate limiter counts per key), and the address of
+ * one of CLIENTS clients, as behind an ingress. Going direct and the other
+ * middles ignore both.
  */
 export function clientHeaders(i: number): Record<string, string> {
   const client = i % CLIENTS;
-  return { 'content-type': 'application/json', 'x-forwarded-for': `10.0.${client >> 8}.${client & 255}` };
+  return {
+    'content-type': 'application/json',
+    authorization: `Bearer ${API_KEYS[client % API_KEYS.length]}`,
+    'x-forwarded-for': `10.0.${client >> 8}.${client & 255}`,
+  };
 }
