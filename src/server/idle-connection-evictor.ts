@@ -21,10 +21,21 @@ export function evictIdleConnections(server: Server, softLimit: number): { open(
     }
     idle.delete(socket);
   };
+  // One listener function for every socket and response (`this` is the emitter), not a closure (and a once
+  // wrapper) per connection and per request: they stay attached for as long as a stream is open.
+  function onSocketClose(this: Socket): void {
+    forget(this);
+  }
+  function onResponseClose(this: ServerResponse): void {
+    const socket = this.req.socket;
+    if (!socket.destroyed) {
+      idle.add(socket);
+    }
+  }
   server.on('connection', (socket: Socket) => {
     open++;
     counted.add(socket);
-    socket.once('close', () => forget(socket));
+    socket.on('close', onSocketClose);
     for (const oldest of idle) {
       if (open <= softLimit) {
         break;
@@ -35,13 +46,8 @@ export function evictIdleConnections(server: Server, softLimit: number): { open(
     idle.add(socket);
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    idle.delete(socket);
-    res.once('close', () => {
-      if (!socket.destroyed) {
-        idle.add(socket);
-      }
-    });
+    idle.delete(req.socket);
+    res.on('close', onResponseClose);
   });
   return { open: () => open };
 }

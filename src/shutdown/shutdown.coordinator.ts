@@ -96,6 +96,16 @@ export class ShutdownCoordinator implements OnModuleInit {
    * the drain up; every other request is counted, and refused once draining.
    */
   middleware(openWhileDraining: DrainPolicy): RequestHandler {
+    // One listener for every response (`this` is the response), not a closure and a once wrapper per request.
+    const finished = (res: Response) => {
+      this.inFlight.delete(res);
+      if (this.inFlight.size === 0) {
+        this.notifyIdle();
+      }
+    };
+    function onResponseClose(this: Response): void {
+      finished(this);
+    }
     return (req: Request, res: Response, next: NextFunction) => {
       if (openWhileDraining(req)) {
         next();
@@ -107,12 +117,7 @@ export class ShutdownCoordinator implements OnModuleInit {
         return;
       }
       this.inFlight.set(res, requestContext.requestId());
-      res.once('close', () => {
-        this.inFlight.delete(res);
-        if (this.inFlight.size === 0) {
-          this.notifyIdle();
-        }
-      });
+      res.on('close', onResponseClose);
       next();
     };
   }

@@ -26,8 +26,8 @@ export interface RequestOutcome {
 const storage = new AsyncLocalStorage<RequestContext>();
 
 export const requestContext = {
-  run<T>(context: RequestContext, fn: () => T): T {
-    return storage.run(context, fn);
+  run<A extends unknown[], T>(context: RequestContext, fn: (...args: A) => T, ...args: A): T {
+    return storage.run(context, fn, ...args);
   },
   current(): RequestContext | undefined {
     return storage.getStore();
