@@ -14,6 +14,9 @@ class WrittenResponse extends EventEmitter {
   writable = true;
   status = () => this;
   setHeader = () => this;
+  flushHeaders = () => undefined;
+  cork = () => undefined;
+  uncork = () => undefined;
   write(chunk: string): boolean {
     this.text += chunk;
     return true;

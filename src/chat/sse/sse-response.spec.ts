@@ -5,12 +5,19 @@ import { SseResponse } from './sse-response';
 
 /** A real Writable that takes one byte at a time and drains on the next turn: every write waits. */
 function slowReader(): Writable {
-  return new Writable({
-    highWaterMark: 1,
-    write(_chunk, _encoding, callback) {
-      setImmediate(callback);
-    },
-  });
+  return asResponse(
+    new Writable({
+      highWaterMark: 1,
+      write(_chunk, _encoding, callback) {
+        setImmediate(callback);
+      },
+    }),
+  );
+}
+
+/** What SseResponse needs of a response beyond a Writable: the first write flushes the headers. */
+function asResponse(writable: Writable): Writable {
+  return Object.assign(writable, { flushHeaders: () => undefined });
 }
 
 describe('SseResponse backpressure', () => {
@@ -42,7 +49,7 @@ describe('SseResponse backpressure', () => {
   });
 
   it('stops waiting when the reader goes away mid-wait', async () => {
-    const res = new Writable({ highWaterMark: 1, write: () => undefined }); // never drains
+    const res = asResponse(new Writable({ highWaterMark: 1, write: () => undefined })); // never drains
     const sut = new SseResponse(res as unknown as Response, 'rid', 15_000);
     const waiting = sut.event({ n: 1 });
     res.destroy();
