@@ -15,13 +15,16 @@ import { modelHeaders } from '../model-status/model-headers';
 import { ResumableStreams } from './resume/resumable-streams';
 import { parseLastEventId } from './resume/stream-cursor';
 import { streamOwner } from './resume/stream-owner';
-import { pipeStream } from './sse/pipe-stream';
+import { PipeOptions, pipeStream } from './sse/pipe-stream';
 import type { SseSink } from './sse/sse-sink';
 import { SseResponse } from './sse/sse-response';
 
 @ApiTags('chat')
 @Controller('v1/chat')
 export class ChatController {
+  /** Without and with the client's usage: the same objects for every stream (one per stream stayed while it was open). */
+  private readonly pipeOptions: PipeOptions[];
+
   constructor(
     private readonly chat: ChatService,
     private readonly streams: ResumableStreams,
@@ -29,7 +32,9 @@ export class ChatController {
     private readonly shutdown: ShutdownCoordinator,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.pipeOptions = [false, true].map((clientWantsUsage) => ({ tracker: shutdown, clientWantsUsage, metrics, logger }));
+  }
 
   @Post('completions')
   @HttpCode(200)
@@ -106,17 +111,15 @@ export class ChatController {
     sse.open(modelHeaders(routed.served, routed.fallback));
     // The parsed body (the whole prompt) lives as long as the request object does: an open stream needs none of it.
     req.body = undefined;
-    this.pipe(routed, (sinkRef.current = sse), clientWantsUsage).catch((error: unknown) =>
-      this.logger.error({ err: error, request_id: requestId }, 'stream failed outside its error event'),
-    );
+    this.pipe(routed, (sinkRef.current = sse), clientWantsUsage).catch(strayFailureLogger(this.logger, requestId));
   }
 
   private pipe(routed: RoutedStream, sink: SseSink, clientWantsUsage: boolean) {
-    return pipeStream(routed, sink, {
-      tracker: this.shutdown,
-      clientWantsUsage,
-      metrics: this.metrics,
-      logger: this.logger,
-    });
+    return pipeStream(routed, sink, this.pipeOptions[clientWantsUsage ? 1 : 0]);
   }
+}
+
+/** Its own function so that the handler an open stream keeps holds only these two, not the stream's locals. */
+function strayFailureLogger(logger: Logger, requestId: string): (error: unknown) => void {
+  return (error) => logger.error({ err: error, request_id: requestId }, 'stream failed outside its error event');
 }

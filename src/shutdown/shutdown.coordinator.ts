@@ -42,8 +42,9 @@ export type DrainPolicy = (req: Request) => boolean;
  *
  * Streaming handlers register themselves:
  *
- *   const release = shutdown.trackStream({ end: (error) => writeErrorEventAndEnd(error) });
- *   res.once('close', release);
+ *   const stream = { end: (error) => writeErrorEventAndEnd(error) };
+ *   shutdown.trackStream(stream);
+ *   res.once('close', () => shutdown.untrackStream(stream));
  */
 @Injectable()
 export class ShutdownCoordinator implements OnModuleInit {
@@ -77,12 +78,13 @@ export class ShutdownCoordinator implements OnModuleInit {
     return this.inFlight.size;
   }
 
-  /** Registers an open stream until the returned function is called (call it when the stream ends, however it ends). */
-  trackStream(stream: DrainableStream): () => void {
+  /** Registers an open stream until untrackStream (call it when the stream ends, however it ends). */
+  trackStream(stream: DrainableStream): void {
     this.streams.add(stream);
-    return () => {
-      this.streams.delete(stream);
-    };
+  }
+
+  untrackStream(stream: DrainableStream): void {
+    this.streams.delete(stream);
   }
 
   /** Runs `listener` when draining starts (stop background probes, refuse new work). */

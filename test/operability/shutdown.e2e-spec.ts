@@ -1,3 +1,4 @@
+import type { BallastError } from '@ballast/errors';
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import request from 'supertest';
@@ -29,13 +30,14 @@ class SlowController {
   stream(@Res() res: Response): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.write('data: {"n":1}\n\n');
-    const release = this.shutdown.trackStream({
-      end: (error) => {
+    const stream = {
+      end: (error: BallastError) => {
         res.write(`event: error\ndata: ${JSON.stringify({ error: { code: error.code, retryable: error.retryable } })}\n\n`);
         res.end();
       },
-    });
-    res.once('close', release);
+    };
+    this.shutdown.trackStream(stream);
+    res.once('close', () => this.shutdown.untrackStream(stream));
     gates.streamOpen.resolve();
   }
 }

@@ -38,7 +38,10 @@ const chunk = (content: string) =>
 describe('pipeStream', () => {
   it('ends a stream the shutdown cuts short with one SHUTTING_DOWN error event, counted as an error', async () => {
     let endStream: ((error: BallastError) => void) | undefined;
-    const tracker: StreamTracker = { trackStream: (stream) => ((endStream = (error) => stream.end(error)), () => (endStream = undefined)) };
+    const tracker: StreamTracker = {
+      trackStream: (stream) => (endStream = (error) => stream.end(error)),
+      untrackStream: () => (endStream = undefined),
+    };
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
     async function* chunks() {
@@ -69,7 +72,7 @@ describe('pipeStream', () => {
     const res = new WrittenResponse();
     const sse = new SseResponse(res as unknown as Response, 'req-1', 60_000);
     const metrics = new BallastMetrics({ defaultMetrics: false });
-    const tracker: StreamTracker = { trackStream: () => () => undefined };
+    const tracker: StreamTracker = { trackStream: () => undefined, untrackStream: () => undefined };
     const pipe = (chunks: AsyncIterable<ChatCompletionChunk>) =>
       pipeStream({ chunks, served: {}, attempts: 1, fallback: false } as unknown as RoutedStream, sse, {
         tracker,

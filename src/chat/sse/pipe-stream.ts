@@ -7,7 +7,8 @@ import type { SseSink } from './sse-sink';
 
 /** Where an open stream registers so that a shutdown can end it (ShutdownCoordinator). */
 export interface StreamTracker {
-  trackStream(stream: { end(error: BallastError): void }): () => void;
+  trackStream(stream: { end(error: BallastError): void }): void;
+  untrackStream(stream: { end(error: BallastError): void }): void;
 }
 
 export interface PipeOptions {
@@ -38,7 +39,6 @@ class StreamPipe {
   private chunks!: AsyncIterator<ChatCompletionChunk>;
   private readonly progress: StreamPartial = { chunks: 0, characters: 0 };
   private outcome: StreamOutcome = 'done';
-  private readonly untrack: () => void;
 
   constructor(
     private readonly sse: SseSink,
@@ -47,7 +47,7 @@ class StreamPipe {
     private readonly reject: (error: unknown) => void,
   ) {
     // A stream still open when the shutdown grace runs out ends with an error event, not a cut.
-    this.untrack = options.tracker.trackStream(this);
+    options.tracker.trackStream(this);
     options.metrics.sseStreamsActive.inc();
   }
 
@@ -67,7 +67,7 @@ class StreamPipe {
     this.fail(error);
   }
 
-  private readonly pull = (): void => {
+  private pull(): void {
     let next: Promise<IteratorResult<ChatCompletionChunk>>;
     try {
       next = this.chunks.next();
@@ -76,7 +76,7 @@ class StreamPipe {
       return;
     }
     void next.then(this.onResult, this.onFailure);
-  };
+  }
 
   private readonly onResult = (result: IteratorResult<ChatCompletionChunk>): void => {
     let behind: Promise<void> | undefined;
@@ -95,7 +95,10 @@ class StreamPipe {
       return;
     }
     if (behind) {
-      behind.then(this.pull, (thrown: unknown) => this.leave({ thrown }));
+      behind.then(
+        () => this.pull(),
+        (thrown: unknown) => this.leave({ thrown }),
+      );
     } else {
       this.pull();
     }
@@ -177,7 +180,7 @@ class StreamPipe {
   private finish(failed?: { error: unknown }): void {
     const { metrics } = this.options;
     try {
-      this.untrack();
+      this.options.tracker.untrackStream(this);
       this.sse.end();
       metrics.sseStreamsActive.dec();
       metrics.sseStreams.inc({ outcome: this.outcome });
