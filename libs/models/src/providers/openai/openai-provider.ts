@@ -94,7 +94,14 @@ export class OpenAiProvider implements ModelProvider, ChatModelPort {
     return new SseChunkStream(
       () =>
         this.client
-          .send({ method: 'POST', path: '/chat/completions', headers, body: JSON.stringify({ ...request, model, stream: true }), signal })
+          .send({
+            method: 'POST',
+            path: '/chat/completions',
+            headers,
+            body: JSON.stringify({ ...request, model, stream: true }),
+            longLived: true,
+            signal,
+          })
           .then((response) => response.body),
       signal,
       {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Dispatcher, Pool } from 'undici';
+import { OneShotBody } from './one-shot-body';
 import { readBody } from './read-body';
 import { upstreamError, UpstreamScope } from './upstream-error';
 
@@ -15,6 +16,8 @@ export interface UpstreamRequest {
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** The response is read for long (a stream): the body is let go of once sent rather than kept until the end. */
+  longLived?: boolean;
   signal: AbortSignal;
 }
 
@@ -43,12 +46,14 @@ export class UpstreamClient {
 
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     let response: Dispatcher.ResponseData;
+    const oneShot = request.longLived && request.body !== undefined ? new OneShotBody(request.body) : undefined;
     try {
       response = await this.pool.request({
         path: this.pathPrefix + request.path + this.search,
         method: request.method,
-        headers: request.headers,
-        body: request.body,
+        headers: oneShot ? { ...request.headers, 'content-length': String(oneShot.byteLength) } : request.headers,
+        // An Iterable body is in undici's documented API (Dispatcher.md, DispatchOptions.body); its types lag.
+        body: oneShot ? (oneShot as unknown as Dispatcher.RequestOptions['body']) : request.body,
         signal: request.signal,
       });
     } catch (error) {
