@@ -6,7 +6,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } 
 import type { ModelProvider } from '../../ports/model-provider.port';
 import { answerJson } from '../../ports/answer-json';
 import { readBody } from './read-body';
-import { SseChunkStream } from './sse-chunks';
+import { SseChunkStream, SseScope } from './sse-chunks';
 import { UpstreamClient } from './upstream-client';
 import { upstreamError, UpstreamScope } from './upstream-error';
 
@@ -39,6 +39,7 @@ export class OpenAiProvider implements ModelProvider, ChatModelPort {
   private readonly authorization: string;
   /** The probe's: it has no request id. */
   private readonly probeHeaders: Record<string, string>;
+  private readonly streamScope: SseScope;
 
   constructor(
     readonly id: string,
@@ -49,6 +50,13 @@ export class OpenAiProvider implements ModelProvider, ChatModelPort {
     this.client = new UpstreamClient(options.baseUrl, this.scope, options.limits.maxErrorBodyBytes);
     this.authorization = `Bearer ${options.apiKey || 'not-needed'}`;
     this.probeHeaders = { authorization: this.authorization, 'user-agent': USER_AGENT, accept: 'application/json' };
+    this.streamScope = {
+      ...this.scope,
+      maxEventChars: options.limits.maxEventChars,
+      maxBadEvents: options.limits.maxBadEvents,
+      metrics: dependencies.metrics,
+      logger: dependencies.logger,
+    };
     // The series exists from the start, so rate() sees the first bad event too.
     dependencies.metrics.upstreamBadEvents.inc({ provider: id }, 0);
   }
@@ -89,7 +97,6 @@ export class OpenAiProvider implements ModelProvider, ChatModelPort {
   stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
     const { signal, requestId } = context;
     const headers = this.headers('text/event-stream', context);
-    const { limits } = this.options;
     // The request is sent (and let go of) on the first next(); the stream holds only what it reads.
     return new SseChunkStream(
       () =>
@@ -104,14 +111,8 @@ export class OpenAiProvider implements ModelProvider, ChatModelPort {
           })
           .then((response) => response.body),
       signal,
-      {
-        ...this.scope,
-        requestId,
-        maxEventChars: limits.maxEventChars,
-        maxBadEvents: limits.maxBadEvents,
-        metrics: this.dependencies.metrics,
-        logger: this.dependencies.logger,
-      },
+      this.streamScope,
+      requestId,
     );
   }
 

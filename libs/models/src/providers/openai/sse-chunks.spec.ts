@@ -14,7 +14,6 @@ function setup(overrides: Partial<SseScope> = {}) {
   const scope: SseScope = {
     provider: 'p',
     maxRetryAfterSeconds: 60,
-    requestId: 'req-1',
     maxEventChars: 1024,
     maxBadEvents: 3,
     metrics,
@@ -31,6 +30,7 @@ async function collect(parts: Array<string | Buffer>, scope: SseScope): Promise<
       Readable.from(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))),
       new AbortController().signal,
       scope,
+      'req-1',
     )) {
       contents.push(c.choices[0].delta.content ?? '');
     }
@@ -84,7 +84,7 @@ describe('sseChunks', () => {
     const contents: string[] = [];
     let error: unknown;
     try {
-      for await (const c of sut(stream, new AbortController().signal, scope)) {
+      for await (const c of sut(stream, new AbortController().signal, scope, 'req-1')) {
         contents.push(c.choices[0].delta.content ?? '');
       }
     } catch (e) {
@@ -117,7 +117,7 @@ describe('sseChunks', () => {
     });
     const contents: string[] = [];
     const error = await (async () => {
-      for await (const c of sut(broken, new AbortController().signal, scope)) {
+      for await (const c of sut(broken, new AbortController().signal, scope, 'req-1')) {
         contents.push(c.choices[0].delta.content ?? '');
       }
     })().catch((e: unknown) => e);
@@ -127,7 +127,7 @@ describe('sseChunks', () => {
   it('holds the body while a parsed chunk waits for its reader, and reads on once it is taken', async () => {
     const { scope } = setup();
     const body = new Readable({ read() {} });
-    const iterator = sut(body, new AbortController().signal, scope);
+    const iterator = sut(body, new AbortController().signal, scope, 'req-1');
     const first = iterator.next();
     body.push(chunk(1) + chunk(2));
     expect((await first).value?.choices[0].delta.content).toBe('1');

@@ -49,6 +49,7 @@ export class SseChunkStream implements AsyncIterableIterator<ChatCompletionChunk
     private open: (() => Promise<Readable>) | undefined,
     private readonly signal: AbortSignal,
     private readonly scope: SseScope,
+    private readonly requestId: string,
   ) {
     this.parser = createParser({
       maxBufferSize: scope.maxEventChars,
@@ -197,7 +198,7 @@ export class SseChunkStream implements AsyncIterableIterator<ChatCompletionChunk
     if (meaning === 'done') {
       this.done = true;
     } else if (meaning === 'not-json') {
-      this.failure = skippedEvent(event, ++this.badEvents, this.scope);
+      this.failure = skippedEvent(event, ++this.badEvents, this.scope, this.requestId);
     } else if (meaning instanceof BallastError) {
       this.failure = meaning;
     } else {
@@ -207,6 +208,6 @@ export class SseChunkStream implements AsyncIterableIterator<ChatCompletionChunk
 }
 
 /** The chunks of an SSE body already in hand. */
-export function sseChunks(body: Readable, signal: AbortSignal, scope: SseScope): SseChunkStream {
-  return new SseChunkStream(() => Promise.resolve(body), signal, scope);
+export function sseChunks(body: Readable, signal: AbortSignal, scope: SseScope, requestId: string): SseChunkStream {
+  return new SseChunkStream(() => Promise.resolve(body), signal, scope, requestId);
 }

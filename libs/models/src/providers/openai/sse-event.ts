@@ -6,8 +6,8 @@ import type { ChatCompletionChunk } from '../../ports/chat-model.port';
 import { logExcerpt } from './log-excerpt';
 import { upstreamError, UpstreamScope } from './upstream-error';
 
+/** What every stream of one provider shares: built once per provider, never per stream. */
 export interface SseScope extends UpstreamScope {
-  requestId: string;
   maxEventChars: number;
   maxBadEvents: number;
   metrics: BallastMetrics;
@@ -50,14 +50,14 @@ export function readSseEvent(event: EventSourceMessage, scope: UpstreamScope): S
  * warn (its bytes only at debug). One past `maxBadEvents` is the stream's
  * end: UPSTREAM_BAD_RESPONSE.
  */
-export function skippedEvent(event: EventSourceMessage, badEvents: number, scope: SseScope): BallastError | undefined {
+export function skippedEvent(event: EventSourceMessage, badEvents: number, scope: SseScope, requestId: string): BallastError | undefined {
   scope.metrics.upstreamBadEvents.inc({ provider: scope.provider });
   scope.logger.warn(
-    { provider: scope.provider, request_id: scope.requestId, bad_events: badEvents, event_chars: event.data.length },
+    { provider: scope.provider, request_id: requestId, bad_events: badEvents, event_chars: event.data.length },
     'skipped an upstream event that is not JSON',
   );
   if (scope.logger.isLevelEnabled('debug')) {
-    scope.logger.debug({ provider: scope.provider, request_id: scope.requestId, excerpt: logExcerpt(event.data) }, 'the skipped event');
+    scope.logger.debug({ provider: scope.provider, request_id: requestId, excerpt: logExcerpt(event.data) }, 'the skipped event');
   }
   return badEvents > scope.maxBadEvents
     ? upstreamError({ kind: 'bad-response', reason: `more than ${scope.maxBadEvents} events that are not JSON in one stream` }, scope)
