@@ -1,7 +1,7 @@
 /** Turns the figures into table rows, against the targets of issues 9 and 17. */
 import type { PacedFigure } from '../scenarios/chat-latency';
 import type { FaultFigure } from '../scenarios/faults';
-import type { OpenStreamsFigure } from '../scenarios/open-streams';
+import { SETTLED_WINDOW_MS, type OpenStreamsFigure } from '../scenarios/open-streams';
 import type { PoolFigures } from '../scenarios/pools';
 import type { StreamingFigure } from '../scenarios/streaming';
 import type { ThroughputFigure } from '../scenarios/throughput';
@@ -197,6 +197,20 @@ function streamingRows(s: StreamingFigure | undefined, open: OpenStreamsFigure[]
       vsDirect: none,
       target: `≤ ${TARGETS.maxKbPerStream} KB`,
       verdict: verdict(level.kbPerStream <= TARGETS.maxKbPerStream && level.open === level.streams),
+    });
+  }
+  const settled = ballastOpen?.settled;
+  if (settled) {
+    const cell = (s: OpenStreamsFigure['settled']) =>
+      s ? `${fmt(s.kbPerStream)} (after ${fmt(s.afterMs / 1000, ' s', 0)})${s.open < s.streams ? ` (${s.open} open)` : ''}` : '—';
+    rows.push({
+      figure: `  the same ${settled.streams}, settled: lowest RSS in the ${SETTLED_WINDOW_MS / 1000} s after opening (KB)`,
+      direct: '—',
+      proxy: cell(proxyOpen?.settled),
+      ballast: cell(settled),
+      vsDirect: none,
+      target: `≤ ${TARGETS.maxKbPerStream} KB`,
+      verdict: verdict(settled.kbPerStream <= TARGETS.maxKbPerStream && settled.open === settled.streams),
     });
   }
   return rows;

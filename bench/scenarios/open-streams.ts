@@ -23,6 +23,14 @@ export interface OpenStreamsFigure {
     marginalKbPerStream: number;
     firstFailure?: string;
   }>;
+  /**
+   * The last level held for SETTLED_WINDOW_MS more, RSS read every second:
+   * its lowest, over the baseline, per stream still open. Opening thousands
+   * of streams leaves the garbage of their requests in the heap's pages,
+   * which V8 returns to the system some 20–30 s later; the level's own
+   * figure, read SETTLE_MS after opening, still holds it.
+   */
+  settled?: { streams: number; open: number; lowestRssKb: number; kbPerStream: number; afterMs: number };
   /** Ballast only: ballast_sse_streams_active once every client had gone. */
   activeAfterClose?: number;
 }
@@ -30,6 +38,7 @@ export interface OpenStreamsFigure {
 /** Long enough that streams stay quiet while measured, shorter than the 30 s idle limit. */
 const DRIP_MS = 20_000;
 const SETTLE_MS = 3_000;
+export const SETTLED_WINDOW_MS = 45_000;
 /** Opened and closed before the baseline, so one-time costs (code compiled, pools grown) are not counted per stream. */
 const WARM_UP_STREAMS = 200;
 
@@ -69,6 +78,7 @@ export async function openStreamsMemory(upstream: Child, target: Target, setting
       });
       previous = { rss, open };
     }
+    figure.settled = await settledRss(middle.pid, held, settings.openStreams.at(-1)!, baselineRssKb);
     await Promise.all(held.map((h) => h.closeAll()));
     held.length = 0;
     if (target.name === 'ballast') {
@@ -86,4 +96,25 @@ export async function openStreamsMemory(upstream: Child, target: Target, setting
     await Promise.all(held.map((h) => h.closeAll()));
     await setUpstreamFault(upstream, undefined);
   }
+}
+
+/** The lowest RSS in the next SETTLED_WINDOW_MS, read every second (a level's streams stay open and quiet meanwhile). */
+async function settledRss(pid: number, held: OpenStreams[], streams: number, baselineRssKb: number): Promise<OpenStreamsFigure['settled']> {
+  const started = Date.now();
+  let lowest = { rssKb: rssKb(pid), afterMs: 0 };
+  while (Date.now() - started < SETTLED_WINDOW_MS) {
+    await new Promise((r) => setTimeout(r, 1_000)); // sampling a process from outside: nothing to await but time
+    const rss = rssKb(pid);
+    if (rss < lowest.rssKb) {
+      lowest = { rssKb: rss, afterMs: Date.now() - started };
+    }
+  }
+  const open = held.reduce((n, h) => n + h.open, 0);
+  return {
+    streams,
+    open,
+    lowestRssKb: lowest.rssKb,
+    kbPerStream: (lowest.rssKb - baselineRssKb) / Math.max(1, open),
+    afterMs: lowest.afterMs,
+  };
 }
