@@ -63,16 +63,12 @@ export class RateLimitGuard extends ThrottlerGuard {
     return true;
   }
 
-  /** The key id the auth guard recorded; the client IP (Express' req.ip, so TRUST_PROXY decides about X-Forwarded-For) otherwise. */
-  protected override async getTracker(req: Request): Promise<string> {
-    return apiClientOf(req) ?? `ip:${await super.getTracker(req)}`;
-  }
-
   private async limit(throttler: ThrottlerOptions, req: Request, res: Response): Promise<void> {
     const name = throttler.name ?? 'default';
     // Numbers: checked once in onModuleInit.
     const { limit, ttl, blockDuration } = throttler as { limit: number; ttl: number; blockDuration?: number };
-    const key = `ballast:rl:${apiClientOf(req) ?? (await this.getTracker(req))}`;
+    // The key id the auth guard recorded; else the client IP (Express' req.ip: TRUST_PROXY decides about X-Forwarded-For).
+    const key = `ballast:rl:${apiClientOf(req) ?? `ip:${await super.getTracker(req)}`}`;
     const record: RateLimitRecord = await this.storageService.increment(key, ttl, limit, blockDuration ?? ttl, name);
     if (record.failedOpen) {
       return;
