@@ -5,7 +5,7 @@
  * median over rounds, and each as a ratio to the first. On a shared machine
  * this is the figure to trust, not one phase of one target.
  *   npx ts-node --transpile-only -r tsconfig-paths/register bench/ab.ts [--seconds=5] [--rounds=3] TARGET…
- * TARGET: floor (bench/framework-floor.ts), proxy (bench/bare-proxy.ts),
+ * TARGET: floor (bench/framework-floor.ts), floor-express-raw and floor-fastify (its variants), proxy (bench/bare-proxy.ts),
  * path/to/main.js (a build of Ballast), path/to/main.js@2 (that build with WORKERS=2),
  * path/to/main.js#--flag,--flag (that build with these node flags, e.g. a V8 heap setting),
  * or path/to/main.js?NAME=value,NAME=value (that build with these environment variables, e.g. DOCS=false).
@@ -17,6 +17,7 @@ import { closedLoop } from './load/closed-loop';
 import {
   allWorkersListening,
   Child,
+  FloorVariant,
   killAllChildren,
   startBallast,
   startBareProxy,
@@ -48,6 +49,10 @@ async function start(spec: string, index: number, upstreamOrigin: string, models
   if (spec === 'floor') {
     return { label: spec, child: await startFrameworkFloor(`ab-${index}-floor`, upstreamOrigin), model: 'bench-model', rps: [], cpu: [] };
   }
+  if (spec === 'floor-express-raw' || spec === 'floor-fastify') {
+    const child = await startFrameworkFloor(`ab-${index}-${spec}`, upstreamOrigin, [], spec.slice('floor-'.length) as FloorVariant);
+    return { label: spec, child, model: 'bench-model', rps: [], cpu: [] };
+  }
   if (spec === 'proxy') {
     return { label: spec, child: await startBareProxy(`ab-${index}-proxy`, upstreamOrigin), model: 'bench-model', rps: [], cpu: [] };
   }
@@ -69,7 +74,9 @@ async function main(): Promise<void> {
   const seconds = option(args, 'seconds', 5);
   const rounds = option(args, 'rounds', 3);
   if (specs.length === 0) {
-    throw new Error('usage: bench/ab.ts [--seconds=5] [--rounds=3] floor|proxy|main.js[@WORKERS][#NODE_FLAGS] …');
+    throw new Error(
+      'usage: bench/ab.ts [--seconds=5] [--rounds=3] floor|floor-express-raw|floor-fastify|proxy|main.js[@WORKERS][#NODE_FLAGS] …',
+    );
   }
   const upstream = await startUpstream('ab-upstream');
   const models = writeModelsFile({

@@ -5,12 +5,20 @@
  * parsed JSON returned; no validation, guards, logs or metrics, Nest's
  * logger off. Ballast / floor in the same run is the share of the cost that
  * is Ballast's. UPSTREAM=origin, PORT, HOST.
+ * FLOOR picks a variant, to tell the framework's share from Ballast's (`bench/ab.ts`):
+ *   express      the floor above (the default; the issue's definition);
+ *   express-raw  the same, answering as Ballast does: ETag off, the upstream's
+ *                text parsed (as Ballast reads usage) and sent with `res.end`;
+ *   fastify      the floor's controller on Nest's Fastify adapter.
  */
 import 'reflect-metadata';
-import { Body, Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, INestApplication, Module, Post, Res } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Agent } from 'undici';
+import type { FloorVariant } from './support/children';
 
 const upstream = process.env.UPSTREAM ?? 'http://127.0.0.1:9000';
 const agent = new Agent({ keepAliveTimeout: 4000, headersTimeout: 0, bodyTimeout: 0 });
@@ -40,11 +48,52 @@ class FloorController {
   }
 }
 
+@Controller('v1')
+class RawFloorController {
+  @Post('chat/completions')
+  async complete(@Body() body: unknown, @Res() res: ServerResponse): Promise<void> {
+    const answer = await agent.request({
+      origin: upstream,
+      path: '/v1/chat/completions',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await answer.body.text();
+    JSON.parse(text);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  @Get('models')
+  models(): Promise<unknown> {
+    return forward('GET', '/v1/models');
+  }
+}
+
 @Module({ controllers: [FloorController] })
 class FloorModule {}
 
+@Module({ controllers: [RawFloorController] })
+class RawFloorModule {}
+
 async function main(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(FloorModule, { logger: false });
+  const variant = (process.env.FLOOR ?? 'express') as FloorVariant;
+  if (variant === 'fastify') {
+    const app = await NestFactory.create(FloorModule, new FastifyAdapter(), { logger: false });
+    await serve(app);
+  } else if (variant === 'express-raw') {
+    const app = await NestFactory.create<NestExpressApplication>(RawFloorModule, new ExpressAdapter(), { logger: false });
+    app.set('etag', false);
+    await serve(app);
+  } else if (variant === 'express') {
+    await serve(await NestFactory.create(FloorModule, new ExpressAdapter(), { logger: false }));
+  } else {
+    throw new Error(`FLOOR is express, express-raw or fastify, not ${String(variant)}`);
+  }
+}
+
+async function serve(app: INestApplication): Promise<void> {
   // A normal exit, not death by the signal: --cpu-prof writes its profile only then (bench/profile.ts).
   process.once('SIGTERM', () => {
     void app

@@ -3,8 +3,9 @@
  * same closed-loop load as `npm run bench` (non-streaming chat, 50
  * connections, many clients), then prints the profile by package and the
  * hottest functions. Usage (after `npx nest build`):
- *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds] [ballast|floor]
- * `floor` profiles the framework floor (bench/framework-floor.ts) instead: what Nest + Express cost alone.
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds] [ballast|floor|floor-express-raw|floor-fastify]
+ * `floor` profiles the framework floor (bench/framework-floor.ts) instead: what Nest + Express cost alone;
+ * `floor-express-raw` and `floor-fastify` its variants (FLOOR in bench/framework-floor.ts).
  * `stream` profiles Ballast under streaming chat instead (16 streams at a time, chunks 5 ms apart).
  * The .cpuprofile stays in the printed directory (open it in Chrome DevTools).
  */
@@ -17,14 +18,23 @@ import { summariseProfile } from './profile/summarise-profile';
 import { cpuMs } from './support/proc-stats';
 import { Pool } from 'undici';
 import { timedStream } from './load/sse';
-import { Child, killAllChildren, REPO_ROOT, setUpstreamFault, startBallast, startFrameworkFloor, startUpstream } from './support/children';
+import {
+  Child,
+  FloorVariant,
+  killAllChildren,
+  REPO_ROOT,
+  setUpstreamFault,
+  startBallast,
+  startFrameworkFloor,
+  startUpstream,
+} from './support/children';
 import { CHAT_PATH, chatBody } from './support/targets';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
-  const which = (process.argv[3] ?? 'ballast') as 'ballast' | 'floor' | 'stream';
-  if (which !== 'ballast' && which !== 'floor' && which !== 'stream') {
-    throw new Error(`profile: the target is ballast, floor or stream, not ${which}`);
+  const which = (process.argv[3] ?? 'ballast') as 'ballast' | 'floor' | 'floor-express-raw' | 'floor-fastify' | 'stream';
+  if (!['ballast', 'floor', 'floor-express-raw', 'floor-fastify', 'stream'].includes(which)) {
+    throw new Error(`profile: the target is ballast, floor, floor-express-raw, floor-fastify or stream, not ${which}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'ballast-profile-'));
   const upstream = await startUpstream('profile-upstream', { chunks: 10 });
@@ -33,14 +43,19 @@ async function main(): Promise<void> {
     models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
   });
   const profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-  const ballast: Child =
-    which === 'floor'
-      ? await startFrameworkFloor('profile-floor', upstream.origin, profiling)
-      : await startBallast('profile-ballast', models, {}, profiling);
+  const isFloor = which.startsWith('floor');
+  const ballast: Child = isFloor
+    ? await startFrameworkFloor(
+        'profile-floor',
+        upstream.origin,
+        profiling,
+        which === 'floor' ? 'express' : (which.slice('floor-'.length) as FloorVariant),
+      )
+    : await startBallast('profile-ballast', models, {}, profiling);
   const target = {
-    name: which === 'stream' ? 'ballast' : which,
+    name: isFloor ? 'floor' : 'ballast',
     origin: ballast.origin,
-    model: which === 'floor' ? 'bench-model' : 'chat',
+    model: which === 'ballast' || which === 'stream' ? 'chat' : 'bench-model',
   } as const;
   const load = which === 'stream' ? streamLoop : closedLoop;
   if (which === 'stream') {

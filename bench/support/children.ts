@@ -170,9 +170,17 @@ export async function allWorkersListening(child: Child, timeoutMs = 60_000): Pro
   }
 }
 
-/** The framework floor: a minimal Nest 11 + Express app calling the upstream (bench/framework-floor.ts). */
-export function startFrameworkFloor(name: string, upstreamOrigin: string, nodeArgs: string[] = []): Promise<Child> {
-  return start(name, [...nodeArgs, ...TS_NODE, 'bench/framework-floor.ts'], { UPSTREAM: upstreamOrigin }, '/v1/models');
+/** bench/framework-floor.ts's variants (FLOOR): the floor, the same answering as Ballast does, the same on Fastify. */
+export type FloorVariant = 'express' | 'express-raw' | 'fastify';
+
+/** The framework floor: a minimal Nest 11 + Express app calling the upstream (bench/framework-floor.ts), or one of its variants. */
+export function startFrameworkFloor(
+  name: string,
+  upstreamOrigin: string,
+  nodeArgs: string[] = [],
+  variant: FloorVariant = 'express',
+): Promise<Child> {
+  return start(name, [...nodeArgs, ...TS_NODE, 'bench/framework-floor.ts'], { UPSTREAM: upstreamOrigin, FLOOR: variant }, '/v1/models');
 }
 
 /** Sets the upstream's default fault through its control route (undefined = behave). */
