@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { tracingState } from './tracing/tracing-state';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** How often prom-client's default metrics sample the event loop's delay (nodejs_eventloop_lag_*). */
+export const EVENT_LOOP_LAG_SAMPLE_MS = 50;
 
 export type BreakerStateValue = 0 | 1 | 2;
 
@@ -225,7 +227,9 @@ export class BallastMetrics {
     this.replayStoreErrors.inc(0);
     this.rateLimited.inc(0);
     if (options.defaultMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry });
+      // prom-client samples the loop's delay every 10 ms by default: 100 timer wakeups a second, ~7.5 ms of
+      // CPU per second of an idle replica on the bench VM. 50 ms still gives the lag percentiles 20 samples a second.
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_LAG_SAMPLE_MS });
     }
   }
 
