@@ -5,7 +5,7 @@
  * direct. Prints one table and writes bench/results/latest.json.
  * BENCH_QUICK=1 for a short run; BENCH_SKIP_BUILD=1 to use dist/ as it is;
  * BENCH_BALLAST_MAIN=<path to main.js> to measure another build (before/after).
- * BENCH_ONLY=paced,throughput (any of paced, throughput, streaming, vision,
+ * BENCH_ONLY=paced,throughput (any of idle, paced, throughput, streaming, vision,
  * memory, faults, worst-case, pools, tracing) runs only those parts: short, targeted figures on a busy machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { Figures, rows } from './report/rows';
 import { renderTable } from './report/table';
 import { chatLatency } from './scenarios/chat-latency';
 import { faultModels, faults } from './scenarios/faults';
+import { idleCpu } from './scenarios/idle';
 import { openStreamsMemory } from './scenarios/open-streams';
 import { pools } from './scenarios/pools';
 import { streaming } from './scenarios/streaming';
@@ -75,7 +76,7 @@ function mainModels(upstream: Child): string {
   });
 }
 
-const PARTS = ['paced', 'throughput', 'streaming', 'vision', 'memory', 'faults', 'worst-case', 'pools', 'tracing'] as const;
+const PARTS = ['idle', 'paced', 'throughput', 'streaming', 'vision', 'memory', 'faults', 'worst-case', 'pools', 'tracing'] as const;
 
 function partsToRun(env: NodeJS.ProcessEnv = process.env): Set<(typeof PARTS)[number]> {
   const asked = (env.BENCH_ONLY ?? '')
@@ -115,6 +116,10 @@ async function main(): Promise<void> {
   const figures: Partial<Figures> = {};
   let tracing: TracingFigure | undefined;
   try {
+    if (parts.has('idle')) {
+      progress('idle: CPU with no requests');
+      figures.idle = await idleCpu({ proxy, floor, ballast }, settings);
+    }
     if (parts.has('paced')) {
       progress(`non-streaming chat, paced at ${settings.pacedRates.join(' and ')} rps`);
       figures.paced = await chatLatency(withFloor, settings);

@@ -1,6 +1,7 @@
 /** Turns the figures into table rows, against the targets of issues 9 and 17. */
 import type { PacedFigure } from '../scenarios/chat-latency';
 import type { FaultFigure } from '../scenarios/faults';
+import type { IdleFigure } from '../scenarios/idle';
 import { SETTLED_WINDOW_MS, type OpenStreamsFigure } from '../scenarios/open-streams';
 import type { PoolFigures } from '../scenarios/pools';
 import type { StreamingFigure } from '../scenarios/streaming';
@@ -23,6 +24,7 @@ export const TARGETS = {
 };
 
 export interface Figures {
+  idle?: IdleFigure;
   paced: PacedFigure[];
   throughput: Record<TargetName, ThroughputFigure>;
   streaming: StreamingFigure;
@@ -64,6 +66,23 @@ function pacedRows(figure: PacedFigure): Row[] {
       ballast: fmt(figure.cpuPerRequestMs.ballast, '', 3),
       vsDirect: none,
       vsFloor: ratioOf(figure.cpuPerRequestMs.ballast, figure.cpuPerRequestMs.floor),
+      target: none,
+      verdict: none,
+    },
+  ];
+}
+
+function idleRows(figure: IdleFigure): Row[] {
+  const cpu = figure.cpuMsPerSecond;
+  return [
+    {
+      figure: `CPU while idle, no requests (ms per s, over ${figure.measuredMs / 1000} s)`,
+      direct: '—',
+      proxy: fmt(cpu.proxy, '', 1),
+      floor: fmt(cpu.floor, '', 1),
+      ballast: fmt(cpu.ballast, '', 1),
+      vsDirect: none,
+      vsFloor: none,
       target: none,
       verdict: none,
     },
@@ -310,6 +329,7 @@ function worstCaseRows(w: WorstCaseFigure): Row[] {
 /** The rows of the figures measured (BENCH_ONLY runs a part of them). */
 export function rows(figures: Partial<Figures>): Row[] {
   return [
+    ...(figures.idle ? idleRows(figures.idle) : []),
     ...(figures.paced ?? []).flatMap(pacedRows),
     ...(figures.throughput ? throughputRows(figures.throughput) : []),
     ...(figures.streaming || figures.openStreams ? streamingRows(figures.streaming, figures.openStreams ?? []) : []),
