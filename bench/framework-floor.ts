@@ -23,15 +23,18 @@ import type { FloorVariant } from './support/children';
 const upstream = process.env.UPSTREAM ?? 'http://127.0.0.1:9000';
 const agent = new Agent({ keepAliveTimeout: 4000, headersTimeout: 0, bodyTimeout: 0 });
 
-async function forward(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const answer = await agent.request({
+function send(method: 'GET' | 'POST', path: string, body?: unknown) {
+  return agent.request({
     origin: upstream,
     path,
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return answer.body.json();
+}
+
+async function forward(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  return (await send(method, path, body)).body.json();
 }
 
 @Controller('v1')
@@ -41,40 +44,33 @@ class FloorController {
   complete(@Body() body: unknown): Promise<unknown> {
     return forward('POST', '/v1/chat/completions', body);
   }
-
-  @Get('models')
-  models(): Promise<unknown> {
-    return forward('GET', '/v1/models');
-  }
 }
 
+/** The same route, the answer written as Ballast writes it. */
 @Controller('v1')
 class RawFloorController {
   @Post('chat/completions')
   async complete(@Body() body: unknown, @Res() res: ServerResponse): Promise<void> {
-    const answer = await agent.request({
-      origin: upstream,
-      path: '/v1/chat/completions',
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await answer.body.text();
+    const text = await (await send('POST', '/v1/chat/completions', body)).body.text();
     JSON.parse(text);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }
+}
 
+/** What the bench waits on before it starts: every variant's. */
+@Controller('v1')
+class ModelsController {
   @Get('models')
   models(): Promise<unknown> {
     return forward('GET', '/v1/models');
   }
 }
 
-@Module({ controllers: [FloorController] })
+@Module({ controllers: [FloorController, ModelsController] })
 class FloorModule {}
 
-@Module({ controllers: [RawFloorController] })
+@Module({ controllers: [RawFloorController, ModelsController] })
 class RawFloorModule {}
 
 async function main(): Promise<void> {

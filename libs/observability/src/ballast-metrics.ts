@@ -4,7 +4,7 @@ import { tracingState } from './tracing/tracing-state';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 /** How often prom-client's default metrics sample the event loop's delay (nodejs_eventloop_lag_*). */
-export const EVENT_LOOP_LAG_SAMPLE_MS = 50;
+const EVENT_LOOP_LAG_SAMPLE_MS = 50;
 
 export type BreakerStateValue = 0 | 1 | 2;
 
