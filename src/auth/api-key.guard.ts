@@ -28,8 +28,9 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     }
     const req = context.switchToHttp().getRequest<Request>();
-    const ip = req.ip ?? 'unknown';
-    const retryAfterSeconds = this.failures.retryAfterSeconds(ip);
+    // Express parses X-Forwarded-For anew on every read of req.ip: read only while some IP is being watched, or on a failure.
+    const ip = () => req.ip ?? 'unknown';
+    const retryAfterSeconds = this.failures.watching ? this.failures.retryAfterSeconds(ip()) : 0;
     if (retryAfterSeconds > 0) {
       this.metrics.rateLimited.inc();
       throw new BallastError('RATE_LIMITED', {
@@ -42,7 +43,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!clientId) {
       // Only a wrong key is a guess; a request with none (a misconfigured client) must not lock out its neighbours.
       if (presented.length > 0) {
-        this.failures.recordFailure(ip);
+        this.failures.recordFailure(ip());
       }
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="ballast"');
       throw new BallastError('UNAUTHENTICATED');

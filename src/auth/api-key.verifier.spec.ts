@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
 import { ApiKeyVerifier, presentedKeys } from './api-key.verifier';
@@ -57,6 +57,12 @@ describe('ApiKeyVerifier', () => {
     const salted = new ApiKeyVerifier({ apiKeys: ['alpha-key-1'], rateLimitKeySecret: 's3cret' } as AppConfig, silentLogger);
     expect(salted.verify('alpha-key-1')).toMatch(/^key:[0-9a-f]{16}$/);
     expect(salted.verify('alpha-key-1')).not.toBe(sut.verify('alpha-key-1'));
+  });
+
+  it('keeps the ids of earlier releases (rate-limit counters in Redis stay with their key across a rolling update)', () => {
+    const derivedSecret = createHash('sha256').update(['alpha-key-1', 'beta-key-2'].sort().join('\n')).digest();
+    const expected = `key:${createHmac('sha256', derivedSecret).update('beta-key-2').digest('hex').slice(0, 16)}`;
+    expect(sut.verify('beta-key-2')).toBe(expected);
   });
 
   it('warns at start-up when no key is configured', () => {

@@ -18,4 +18,11 @@ describe('AuthFailureLimiter', () => {
     sut.recordFailure('10.0.0.1');
     expect(sut.retryAfterSeconds('10.0.0.1')).toBe(0);
   });
+
+  it('watches no IP until one fails (the guard reads no client IP until then)', () => {
+    const fresh = new AuthFailureLimiter({ authFailuresPerMinute: 2 } as AppConfig);
+    expect(fresh.watching).toBe(false);
+    fresh.recordFailure('10.0.0.3');
+    expect(fresh.watching).toBe(true);
+  });
 });

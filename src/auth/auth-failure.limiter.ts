@@ -29,6 +29,11 @@ export class AuthFailureLimiter {
     this.limit = config.authFailuresPerMinute;
   }
 
+  /** Whether any IP has failed lately: when none has, none need be looked up. */
+  get watching(): boolean {
+    return this.windows.size > 0;
+  }
+
   /** Seconds until this IP may try again, or 0 when it may now. */
   retryAfterSeconds(ip: string): number {
     const window = this.windows.get(ip);
