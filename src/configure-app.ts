@@ -1,7 +1,9 @@
 import { BallastError, classifyError } from '@ballast/errors';
-import { BallastMetrics, ROOT_LOGGER, requestLifecycle } from '@ballast/observability';
-import express, { RequestHandler } from 'express';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { BallastMetrics, ROOT_LOGGER, noteRouteTemplate, requestLifecycle } from '@ballast/observability';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppConfig } from './config';
@@ -19,73 +21,117 @@ export function jsonBodyLimit(config: AppConfig): number {
   return Math.ceil(config.maxUploadBytes * 1.4) + 1024 * 1024;
 }
 
+/** What express.urlencoded({ limit: '1mb' }) accepted. */
+const URLENCODED_LIMIT = 1024 * 1024;
+
 /**
- * Everything about the HTTP edge that is not a module: used by main.ts and by
- * every e2e test, so tests exercise exactly what production runs.
+ * The Fastify instance's options (Fastify prototype): what Express was told by `app.set` / `app.disable`, plus
+ * what Fastify would otherwise do on its own. Fastify sends no X-Powered-By and no ETag, so nothing to turn off.
  */
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+export function fastifyOptions(config: AppConfig) {
+  return {
+    // Ballast logs every request itself (request-lifecycle); Fastify's logger would be a second one.
+    logger: false,
+    // Express' `trust proxy`: which X-Forwarded-For hops request.ip believes.
+    trustProxy: config.trustProxy,
+    // Draining is the shutdown coordinator's (SHUTTING_DOWN problems), not Fastify's bare 503.
+    return503OnClosing: false,
+    // The edge is one onRequest hook (configureApp), not Nest middleware: middie is not registered at all.
+    skipMiddie: true,
+    bodyLimit: jsonBodyLimit(config),
+    routerOptions: {
+      // Express' default (`strict: false`): /v1/models/ is /v1/models.
+      ignoreTrailingSlash: true,
+      // Request ids are up to 128 characters (GET /v1/chat/streams/:requestId); find-my-way's default is 100.
+      maxParamLength: 256,
+    },
+  };
+}
+
+/**
+ * Everything about the HTTP edge that is not a module: used by main.ts, so
+ * that it is exactly what production runs.
+ */
+export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(NestPinoLogger));
-  app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
-  app.set('etag', false);
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const routes = app.get(KnownRoutes);
   const shape: JsonShapeLimits = { maxDepth: config.limits.jsonMaxDepth, maxItems: config.limits.jsonMaxItems };
-  // The edge, in this order, as one Express layer (inSeries says why).
-  app.use(
-    inSeries(
-      // Runs before the body parsers so even their errors carry a request id.
-      requestLifecycle(app.get<Logger>(ROOT_LOGGER), app.get(BallastMetrics)),
-      requireHost(),
-      // Counts in-flight requests, and refuses new ones with SHUTTING_DOWN while draining.
-      app.get(ShutdownCoordinator).middleware((req) => routes.policyFor(req.method, req.path)?.openWhileDraining === true),
-      translatingErrors(express.json({ limit: jsonBodyLimit(config), verify: (_req, _res, bytes) => checkShape(bytes, shape) })),
-      translatingErrors(express.urlencoded({ limit: '1mb', extended: false })),
-    ),
+  // The edge, in this order, as one onRequest hook on the raw request and response (inSeries says why).
+  const edge = inSeries(
+    // Runs before the body is read so even its errors carry a request id.
+    requestLifecycle(app.get<Logger>(ROOT_LOGGER), app.get(BallastMetrics)),
+    requireHost(),
+    // Counts in-flight requests, and refuses new ones with SHUTTING_DOWN while draining.
+    app.get(ShutdownCoordinator).middleware((req) => routes.policyFor(req.method ?? 'GET', pathOf(req))?.openWhileDraining === true),
+  );
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // Fastify has routed before its first hook: the template is known now (undefined for the not-found handler).
+    noteRouteTemplate(request.raw, request.routeOptions.url);
+    edge(request.raw, reply.raw, done as (error?: unknown) => void);
+  });
+  // Only the two body types Express parsed; any other is refused by Fastify (415) before a handler runs.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: jsonBodyLimit(config) }, (request, body, done) => {
+    let value: unknown;
+    let error: BallastError | null = null;
+    try {
+      value = parseJson(body as Buffer, shape);
+    } catch (thrown) {
+      error = classifyError(thrown);
+    }
+    // No re-entering of the request context here: this function runs from the request stream's 'end' event,
+    // outside it, but Fastify (5.x content-type-parser.js) binds `done` to an AsyncResource made while the
+    // onRequest chain ran, so guards, pipe, controller and model router get the context back from `done` on.
+    done(error, value);
+  });
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: URLENCODED_LIMIT },
+    (_request, body, done) => {
+      // extended: false was Node's querystring; body-parser's parameterLimit (1000) is not enforced here.
+      done(null, { ...parseQuery(body as string) });
+    },
   );
   app.useGlobalPipes(createValidationPipe(config.limits));
+  // Fastify answers the HTTP parser's refusals itself (a bare 400 JSON); Ballast's problem answer replaces it.
+  app.getHttpServer().removeAllListeners('clientError');
   answerUnparseableRequests(app.getHttpServer(), app.get<Logger>(ROOT_LOGGER));
   setupDocs(app, config.docsEnabled);
   // Signals are handled by exitGracefullyOnSignals (main.ts): drain first, then close the modules.
 }
 
-/** Carries a refusal through body-parser, which decorates what `verify` throws (status, body) before passing it on. */
-class ShapeRefusal extends Error {
-  constructor(readonly refusal: unknown) {
-    super('JSON shape refused');
-  }
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
-function checkShape(bytes: Buffer, limits: JsonShapeLimits): void {
+const INVALID_JSON = 'The request body is not valid JSON.';
+
+/** express.json's behaviour: an empty body is `{}`, the shape is checked on the raw bytes first, and only an object or an array is JSON (strict). */
+function parseJson(bytes: Buffer, shape: JsonShapeLimits): unknown {
+  if (bytes.length === 0) {
+    return {};
+  }
+  assertJsonShape(bytes, shape);
+  const first = firstNonSpace(bytes);
+  if (first !== 0x7b && first !== 0x5b) {
+    throw new BallastError('VALIDATION_FAILED', { detail: INVALID_JSON });
+  }
   try {
-    assertJsonShape(bytes, limits);
-  } catch (error) {
-    throw new ShapeRefusal(error);
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch (cause) {
+    throw new BallastError('VALIDATION_FAILED', { detail: INVALID_JSON, cause });
   }
 }
 
-/**
- * Body-parser errors become taxonomy errors where they enter, while their
- * `type` still says what went wrong. The body they carry is dropped: it would
- * otherwise be logged whole with the cause (megabytes per request).
- */
-function translatingErrors(parser: RequestHandler): RequestHandler {
-  return (req, res, next) =>
-    parser(req, res, (error?: unknown) => {
-      if (error === undefined) {
-        next();
-        return;
-      }
-      if (error instanceof ShapeRefusal) {
-        next(classifyError(error.refusal));
-        return;
-      }
-      if (typeof error === 'object' && error !== null && 'body' in error) {
-        delete (error as { body?: unknown }).body;
-      }
-      if (/^Z_/.test(String((error as { code?: unknown }).code))) {
-        next(new BallastError('VALIDATION_FAILED', { detail: 'The request body is not valid for its Content-Encoding.', cause: error }));
-        return;
-      }
-      next(classifyError(error));
-    });
+function firstNonSpace(bytes: Buffer): number | undefined {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) {
+      return byte;
+    }
+  }
+  return undefined;
 }

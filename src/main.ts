@@ -1,13 +1,13 @@
 import './tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ROOT_LOGGER } from '@ballast/observability';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { runAsClusterPrimary, shutdownSignals } from './cluster';
 import { ConfigError, loadConfig } from './config';
-import { configureApp } from './configure-app';
+import { configureApp, fastifyOptions } from './configure-app';
 import { exitGracefullyOnSignals } from './shutdown';
 import { applyServerLimits } from './server/apply-server-limits';
 
@@ -25,7 +25,9 @@ async function bootstrap(): Promise<void> {
   if (runAsClusterPrimary(config)) {
     return; // WORKERS > 1: this process is the cluster's primary (src/cluster)
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  // Fastify prototype: Nest's Fastify adapter in place of Express (configure-app.ts has the edge).
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter(fastifyOptions(config)), {
+    // Fastify's own parsers are replaced in configureApp; Nest must not add its defaults.
     bodyParser: false,
     bufferLogs: true,
   });

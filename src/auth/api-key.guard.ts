@@ -1,7 +1,7 @@
 import { BallastError } from '@ballast/errors';
 import { BallastMetrics } from '@ballast/observability';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyVerifier, presentedKeys } from './api-key.verifier';
 import { AuthFailureLimiter } from './auth-failure.limiter';
 import { setApiClient } from './api-scope';
@@ -27,8 +27,9 @@ export class ApiKeyGuard implements CanActivate {
     if (routePolicy(context).public) {
       return true;
     }
-    const req = context.switchToHttp().getRequest<Request>();
-    // Express parses X-Forwarded-For anew on every read of req.ip: read only while some IP is being watched, or on a failure.
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    // Behind a trusted proxy, X-Forwarded-For is parsed anew on every read of req.ip: read only while some IP is
+    // being watched, or on a failure.
     const ip = () => req.ip ?? 'unknown';
     const retryAfterSeconds = this.failures.watching ? this.failures.retryAfterSeconds(ip()) : 0;
     if (retryAfterSeconds > 0) {
@@ -45,7 +46,8 @@ export class ApiKeyGuard implements CanActivate {
       if (presented.length > 0) {
         this.failures.recordFailure(ip());
       }
-      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="ballast"');
+      // On the raw response: problem responses are written there too (problem-response.ts), not through the reply.
+      context.switchToHttp().getResponse<FastifyReply>().raw.setHeader('WWW-Authenticate', 'Bearer realm="ballast"');
       throw new BallastError('UNAUTHENTICATED');
     }
     setApiClient(req, clientId);

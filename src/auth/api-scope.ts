@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+/** The request the API-key guard and the controllers see (FastifyRequest in the Fastify prototype). */
+type Request = object;
 
 const CLIENT = Symbol('ballast.apiClient');
 

@@ -2,7 +2,8 @@ import { answerJson, type RoutedStream } from '@ballast/models';
 import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { apiClientOf } from '../auth';
 import { APP_CONFIG } from '../config';
@@ -54,14 +55,21 @@ export class ChatController {
   @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS, 'STREAM_NOT_FOUND')
   // The two headers are read off req, not as @Headers() parameters: Nest resolves each parameter through its own
   // promises on every request, and only a stream reads them.
-  async create(@Body() dto: ChatCompletionRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(@Body() dto: ChatCompletionRequestDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // Fastify prototype: this handler answers on the raw response, as it did on Express. Hijacked, so that Fastify
+    // neither sends an empty reply when the handler's promise resolves before a stream's first write, nor runs its
+    // send path (content-type parse, onSend hooks) for an answer that is already a string.
+    reply.hijack();
+    const res = reply.raw;
     if (!dto.stream) {
       const routed = await this.chat.complete(dto);
       // The upstream's own bytes where nothing was rewritten: no second JSON.stringify.
       const body = answerJson.of(routed.value) ?? JSON.stringify(routed.value);
-      // Straight to end(): Express' send() would re-parse the Content-Type and copy a body past 1,000 characters
-      // into a Buffer, for a 200 POST answer that has no ETag, freshness or HEAD to decide.
-      res.set(modelHeaders(routed.served, routed.fallback));
+      // Straight to end() on the raw response, as on Express.
+      res.statusCode = 200;
+      for (const [name, value] of Object.entries(modelHeaders(routed.served, routed.fallback))) {
+        res.setHeader(name, value);
+      }
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.setHeader('Content-Length', Buffer.byteLength(body));
       res.end(body);
@@ -71,14 +79,14 @@ export class ChatController {
     const requestId = context?.requestId ?? '';
     const client = context?.signal ?? new AbortController().signal;
     const owner = streamOwner(apiClientOf(req));
-    const lastEventId = req.get('last-event-id');
+    const lastEventId = headerOf(req, 'last-event-id');
     if (lastEventId) {
       // A resume never generates: the same request again, answered from the replay buffer.
       const cursor = parseLastEventId(lastEventId);
       const meta = await this.streams.resumable(cursor.requestId, cursor.after, owner);
       return this.streams.follow(cursor.requestId, cursor.after, meta, client, res);
     }
-    if (this.streams.wanted(req.get('x-ballast-resumable'), dto.model)) {
+    if (this.streams.wanted(headerOf(req, 'x-ballast-resumable'), dto.model)) {
       // Where a continuation's `: continued <entry>` goes: the sink exists only once the first chunk is in hand.
       const sinkRef: { current?: SseSink } = {};
       const clientWantsUsage = dto.stream_options?.include_usage === true;
@@ -103,7 +111,7 @@ export class ChatController {
    * DTO, and not awaited: once the stream is open the handler (and Nest's frames around it, holding the DTO and the
    * request) is done; pipeStream answers every failure after the first chunk itself.
    */
-  private async streamLive(dto: ChatCompletionRequestDto, requestId: string, req: Request, res: Response): Promise<void> {
+  private async streamLive(dto: ChatCompletionRequestDto, requestId: string, req: FastifyRequest, res: ServerResponse): Promise<void> {
     const sinkRef: { current?: SseSink } = {};
     const clientWantsUsage = dto.stream_options?.include_usage === true;
     const routed = await this.chat.stream(dto, { onContinue: (entry) => sinkRef.current?.comment(`continued ${entry}`) });
@@ -117,6 +125,12 @@ export class ChatController {
   private pipe(routed: RoutedStream, sink: SseSink, clientWantsUsage: boolean) {
     return pipeStream(routed, sink, this.pipeOptions[clientWantsUsage ? 1 : 0]);
   }
+}
+
+/** One request header as Express' `req.get` gave it (the first value of a repeated one). */
+function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Its own function so that the handler an open stream keeps holds only these two, not the stream's locals. */

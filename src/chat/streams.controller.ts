@@ -1,7 +1,7 @@
 import { requestContext } from '@ballast/observability';
 import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { apiClientOf } from '../auth';
 import { ApiProblemResponses } from '../docs';
 import { ResumableStreams } from './resume/resumable-streams';
@@ -23,12 +23,19 @@ export class StreamsController {
   async resume(
     @Param('requestId') requestId: string,
     @Query('after') after: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
     @Headers('last-event-id') lastEventId?: string,
   ): Promise<void> {
+    reply.hijack(); // answered on the raw response (see ChatController.create)
     const cursor = cursorFor(requestId, lastEventId, after);
     const meta = await this.streams.resumable(cursor.requestId, cursor.after, streamOwner(apiClientOf(req)));
-    await this.streams.follow(cursor.requestId, cursor.after, meta, requestContext.current()?.signal ?? new AbortController().signal, res);
+    await this.streams.follow(
+      cursor.requestId,
+      cursor.after,
+      meta,
+      requestContext.current()?.signal ?? new AbortController().signal,
+      reply.raw,
+    );
   }
 }

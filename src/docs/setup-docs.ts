@@ -1,5 +1,4 @@
-import { BallastError, ERROR_CATALOG, ErrorCode } from '@ballast/errors';
-import type { NextFunction, Request, Response } from 'express';
+import { ERROR_CATALOG, ErrorCode } from '@ballast/errors';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
@@ -67,31 +66,18 @@ function addProblem(responses: ResponsesObject, code: ErrorCode, path: string): 
   }
 }
 
-/** What the swagger-ui page loads; the rest of swagger-ui-dist (package.json, source maps…) is not served. */
-const UI_FILES = new Set([
-  '',
-  '/',
-  '/swagger-ui.css',
-  '/swagger-ui-bundle.js',
-  '/swagger-ui-standalone-preset.js',
-  '/swagger-ui-init.js',
-  '/favicon-32x32.png',
-  '/favicon-16x16.png',
-]);
-
-function onlyUiFiles(req: Request, _res: Response, next: NextFunction): void {
-  next(UI_FILES.has(req.path) ? undefined : new BallastError('NOT_FOUND'));
-}
-
-/** Serves the UI at /docs and the document at /docs-json; neither when DOCS=false. */
+/**
+ * Serves the document at /docs-json; nothing when DOCS=false. Fastify prototype: the swagger-ui page at /docs is
+ * off (it needs @fastify/static, not installed), and with it the Express-only filter of its static files.
+ */
 export function setupDocs(app: INestApplication, enabled = true): void {
   if (!enabled) {
     return;
   }
-  app.use(`/${DOCS_PATH}`, onlyUiFiles);
   SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],
+    ui: false,
     customSiteTitle: 'Ballast API',
   });
 }

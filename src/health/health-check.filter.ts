@@ -1,7 +1,7 @@
 import { ROOT_LOGGER } from '@ballast/observability';
 import { ArgumentsHost, Catch, ExceptionFilter, Inject, ServiceUnavailableException } from '@nestjs/common';
 import type { HealthCheckResult } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 
 /**
@@ -14,10 +14,9 @@ export class HealthCheckFilter implements ExceptionFilter {
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
 
   catch(exception: ServiceUnavailableException, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = exception.getResponse() as HealthCheckResult;
     this.logger.warn({ failing: Object.keys(body.error ?? {}) }, 'health check failed');
-    res.status(503).setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
-    res.json(body);
+    void reply.code(503).header('Cache-Control', 'no-cache, no-store, must-revalidate').send(body);
   }
 }

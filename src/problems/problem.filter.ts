@@ -1,7 +1,7 @@
 import { BallastError, causeChain, classifyError, toProblem } from '@ballast/errors';
-import { BallastMetrics, ROOT_LOGGER, UNMATCHED_ROUTE, requestContext, routeTemplate } from '@ballast/observability';
+import { BallastMetrics, ROOT_LOGGER, UNMATCHED_ROUTE, requestContext, requestContextOf, routeTemplate } from '@ballast/observability';
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
@@ -35,9 +35,21 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(thrown: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
-    const error = this.methodNotAllowed(thrown, req, res) ?? undecodablePath(thrown) ?? classifyError(thrown);
+    const req = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    // Fastify raises body-reading errors (too large, aborted, wrong length) from the request stream's events,
+    // outside the request's AsyncLocalStorage context: re-enter it, for the problem's request id and the summary line.
+    const lost = requestContext.current() === undefined ? requestContextOf(req.raw) : undefined;
+    if (lost) {
+      requestContext.run(lost, () => this.answer(thrown, req, reply));
+      return;
+    }
+    this.answer(thrown, req, reply);
+  }
+
+  private answer(thrown: unknown, req: FastifyRequest, reply: FastifyReply): void {
+    const res = reply.raw;
+    const error = this.methodNotAllowed(thrown, req, reply) ?? undecodablePath(thrown) ?? classifyError(thrown);
     this.record(error, req);
     if (res.headersSent) {
       // A stream already started; its own error event was the client's answer.
@@ -45,7 +57,7 @@ export class ProblemFilter implements ExceptionFilter {
       return;
     }
     const problem = toProblem(error, {
-      instance: req.originalUrl?.split('?')[0]?.slice(0, 256),
+      instance: req.url?.split('?')[0]?.slice(0, 256),
       requestId: requestContext.requestId(),
       includeDebug: this.config.isDevelopment,
     });
@@ -53,27 +65,27 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   /** Nest answers a known path with an unknown method from its catch-all 404; it is a 405 with Allow. */
-  private methodNotAllowed(thrown: unknown, req: Request, res: Response): BallastError | undefined {
+  private methodNotAllowed(thrown: unknown, req: FastifyRequest, reply: FastifyReply): BallastError | undefined {
     if (
       thrown instanceof BallastError ||
-      routeTemplate(req) !== UNMATCHED_ROUTE ||
+      routeTemplate(req.raw) !== UNMATCHED_ROUTE ||
       classifyError(thrown).code !== 'NOT_FOUND' ||
-      res.headersSent
+      reply.raw.headersSent
     ) {
       return undefined;
     }
-    const allowed = this.routes.allowedMethods(req.path);
+    const allowed = this.routes.allowedMethods(req.url.split('?')[0]);
     if (allowed.length === 0) {
       return undefined;
     }
-    res.setHeader('Allow', allowed.join(', '));
+    reply.raw.setHeader('Allow', allowed.join(', '));
     return new BallastError('METHOD_NOT_ALLOWED', {
       detail: `${req.method} is not accepted here; this route accepts ${allowed.join(', ')}.`,
       cause: thrown,
     });
   }
 
-  private record(error: BallastError, req: Request): void {
+  private record(error: BallastError, req: FastifyRequest): void {
     requestContext.note({ code: error.code });
     this.metrics.errors.inc({ code: error.code });
     const fields = {

@@ -1,5 +1,6 @@
 import { BallastError } from '@ballast/errors';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NextFunction } from '../server/in-series';
 
 /**
  * HTTP/1.1 requires a Host header (RFC 9112 §3.2). Node would refuse its
@@ -8,7 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
  * logged like every request.
  */
 export function requireHost() {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, _res: ServerResponse, next: NextFunction): void => {
     if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host) {
       next(new BallastError('VALIDATION_FAILED', { detail: 'HTTP/1.1 requests must carry a Host header.' }));
       return;

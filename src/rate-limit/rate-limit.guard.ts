@@ -10,7 +10,8 @@ import {
   type ThrottlerOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { apiClientOf, routePolicy } from '../auth';
 import type { RateLimitRecord } from './rate-limit.store';
 
@@ -55,20 +56,22 @@ export class RateLimitGuard extends ThrottlerGuard {
       return true;
     }
     const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
+    const req = http.getRequest<FastifyRequest>();
+    // Headers go on the raw response: every answer is written there (hijacked replies, problem responses).
+    const res = http.getResponse<FastifyReply>().raw;
     for (const throttler of this.throttlers) {
       await this.limit(throttler, req, res);
     }
     return true;
   }
 
-  private async limit(throttler: ThrottlerOptions, req: Request, res: Response): Promise<void> {
+  private async limit(throttler: ThrottlerOptions, req: FastifyRequest, res: ServerResponse): Promise<void> {
     const name = throttler.name ?? 'default';
     // Numbers: checked once in onModuleInit.
     const { limit, ttl, blockDuration } = throttler as { limit: number; ttl: number; blockDuration?: number };
-    // The key id the auth guard recorded; else the client IP (Express' req.ip: TRUST_PROXY decides about X-Forwarded-For).
-    const key = `ballast:rl:${apiClientOf(req) ?? `ip:${await super.getTracker(req)}`}`;
+    // The key id the auth guard recorded; else the client IP (Fastify's request.ip: TRUST_PROXY decides about
+    // X-Forwarded-For). Not the base class's getTracker: it prefers `ips[0]`, which on Fastify is the socket's peer.
+    const key = `ballast:rl:${apiClientOf(req) ?? `ip:${req.ip}`}`;
     const record: RateLimitRecord = await this.storageService.increment(key, ttl, limit, blockDuration ?? ttl, name);
     if (record.failedOpen) {
       return;

@@ -1,15 +1,18 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A middleware on the raw Node request and response (what Fastify's onRequest hook hands on as `request.raw`). */
+export type NextFunction = (error?: unknown) => void;
+export type RawHandler = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => unknown;
 
 /**
  * Several middlewares as one: each runs when the one before calls `next()`,
  * and the first error (passed on, thrown, or a rejected promise) goes to the
- * outer `next` as Express would pass it. Why not one `app.use` each: every
- * Express layer is matched, dispatched and given a params object on every
- * request (~1 KB and a router step each), and the edge's fixed sequence needs
- * none of that between its steps.
+ * outer `next`. Fastify prototype: the steps run on the raw request and
+ * response from one onRequest hook (configure-app.ts), so one hook call does
+ * the whole edge instead of one hook (or middie layer) per step.
  */
-export function inSeries(...handlers: RequestHandler[]): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction): void => {
+export function inSeries(...handlers: RawHandler[]): RawHandler {
+  return (req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
     let index = 0;
     const step = (error?: unknown): void => {
       if (error !== undefined || index === handlers.length) {

@@ -1,12 +1,15 @@
 import { BallastError, toProblem } from '@ballast/errors';
 import { BallastMetrics, ROOT_LOGGER, requestContext } from '@ballast/observability';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
 import { ReadinessRegistry } from '../health';
 import { sendProblem } from '../problems/problem-response';
+import type { NextFunction, RawHandler } from '../server/in-series';
+
+type Response = ServerResponse;
 
 /** An open SSE stream that can be told to finish early. */
 export interface DrainableStream {
@@ -30,7 +33,7 @@ export const FINAL_FLUSH_MS = 1000;
 export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 1;
 
 /** Whether the route a request will reach is declared `@OpenWhileDraining()` (probes, scrapes). */
-export type DrainPolicy = (req: Request) => boolean;
+export type DrainPolicy = (req: IncomingMessage) => boolean;
 
 /**
  * Graceful shutdown (contract section 5). `drain()` — called on SIGTERM by
@@ -93,11 +96,11 @@ export class ShutdownCoordinator implements OnModuleInit {
   }
 
   /**
-   * Express middleware, installed right after the request-lifecycle one by
+   * Raw-request middleware (the Fastify edge hook runs it), installed right after the request-lifecycle one by
    * configureApp. Routes open while draining keep working, and never hold
    * the drain up; every other request is counted, and refused once draining.
    */
-  middleware(openWhileDraining: DrainPolicy): RequestHandler {
+  middleware(openWhileDraining: DrainPolicy): RawHandler {
     // One listener for every response (`this` is the response), not a closure and a once wrapper per request.
     const finished = (res: Response) => {
       this.inFlight.delete(res);
@@ -108,7 +111,7 @@ export class ShutdownCoordinator implements OnModuleInit {
     function onResponseClose(this: Response): void {
       finished(this);
     }
-    return (req: Request, res: Response, next: NextFunction) => {
+    return (req: IncomingMessage, res: Response, next: NextFunction) => {
       if (openWhileDraining(req)) {
         next();
         return;
@@ -175,7 +178,7 @@ export class ShutdownCoordinator implements OnModuleInit {
       }
       this.metrics.errors.inc({ code: error.code });
       res.setHeader('Connection', 'close');
-      sendProblem(res, error, toProblem(error, { instance: res.req.originalUrl?.split('?')[0]?.slice(0, 256), requestId }));
+      sendProblem(res, error, toProblem(error, { instance: res.req.url?.split('?')[0]?.slice(0, 256), requestId }));
     }
   }
 

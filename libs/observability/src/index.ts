@@ -8,7 +8,14 @@ export { LOG_DESTINATION, ROOT_LOGGER } from './observability.tokens';
 export { requestContext } from './request-context';
 export type { RequestContext, RequestOutcome } from './request-context';
 export { acceptRequestId, acceptTraceparent } from './request-id';
-export { CLIENT_CLOSED_STATUS, UNMATCHED_ROUTE, requestLifecycle, routeTemplate } from './request-lifecycle.middleware';
+export {
+  CLIENT_CLOSED_STATUS,
+  UNMATCHED_ROUTE,
+  noteRouteTemplate,
+  requestContextOf,
+  requestLifecycle,
+  routeTemplate,
+} from './request-lifecycle.middleware';
 export { modelTimingHeaders } from './timing/model-timing-headers';
 export { RequestTimings, requestTimings } from './timing/request-timings';
 export { ModelAttempt } from './tracing/model-attempt';

@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { BallastMetrics } from './ballast-metrics';
 import { RequestContext, requestContext } from './request-context';
@@ -11,11 +11,33 @@ import { activeTraceId } from './tracing/active-trace-id';
 export const CLIENT_CLOSED_STATUS = 499;
 export const UNMATCHED_ROUTE = '(unmatched)';
 
-/** The route template Express matched, never the raw URL: label values must stay a closed set. */
-export function routeTemplate(req: Request): string {
-  const path = (req.route as { path?: unknown } | undefined)?.path;
-  // Nest answers unknown paths from a catch-all route; that is no template of ours.
+/** Where the edge hook keeps, on the raw request, what it knew before the lifecycle ran (Fastify prototype). */
+const ROUTE = Symbol('ballast.routeTemplate');
+const CONTEXT = Symbol('ballast.requestContext');
+
+type Marked = IncomingMessage & { [ROUTE]?: string; [CONTEXT]?: RequestContext };
+
+/**
+ * Notes the route template Fastify matched (`request.routeOptions.url`, known before the first onRequest hook),
+ * on the raw request, for the summary line, the metrics, the problem filter and the server span.
+ */
+export function noteRouteTemplate(req: IncomingMessage, url: string | undefined): void {
+  (req as Marked)[ROUTE] = url;
+}
+
+/** The route template the router matched, never the raw URL: label values must stay a closed set. */
+export function routeTemplate(req: IncomingMessage): string {
+  const path = (req as Marked)[ROUTE];
+  // Nest answers unknown paths from its not-found handler (Fastify's `/*`); that is no template of ours.
   return typeof path === 'string' && !path.includes('*') ? path : UNMATCHED_ROUTE;
+}
+
+/**
+ * The request's context, looked up from the raw request: for code Fastify might call outside it (the problem
+ * filter uses it as a fallback; Fastify 5 binds the body parser's callback to the request's async context itself).
+ */
+export function requestContextOf(req: IncomingMessage): RequestContext | undefined {
+  return (req as Marked)[CONTEXT];
 }
 
 /**
@@ -27,7 +49,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
   // The summary line holds only fields Ballast fills in itself (never a header, body or key): it skips
   // redaction, which was about half of that line's cost (~8 of ~15 µs) on every request.
   const summary = logger.child({}, { redact: { paths: [] } });
-  const finished = (req: Request, res: Response, abort: AbortController, context: RequestContext): void => {
+  const finished = (req: IncomingMessage, res: ServerResponse, abort: AbortController, context: RequestContext): void => {
     const clientLeft = !res.writableFinished;
     if (clientLeft) {
       abort.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
@@ -35,8 +57,8 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
     const status = clientLeft ? CLIENT_CLOSED_STATUS : res.statusCode;
     const route = routeTemplate(req);
     const seconds = (performance.now() - context.startedAt) / 1000;
-    metrics.httpRequests.inc({ method: req.method, route, status: String(status) });
-    metrics.httpDuration.observe({ method: req.method, route }, seconds);
+    metrics.httpRequests.inc({ method: req.method ?? 'GET', route, status: String(status) });
+    metrics.httpDuration.observe({ method: req.method ?? 'GET', route }, seconds);
     const { model, attempts, fallback, code, usage, timing } = context.outcome;
     summary.info(
       {
@@ -55,7 +77,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
       'request completed',
     );
   };
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     const abort = new AbortController();
     const context: RequestContext = {
       requestId: acceptRequestId(req.headers['x-request-id']),
@@ -66,8 +88,9 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
       outcome: {},
     };
     res.setHeader('X-Request-Id', context.requestId);
-    (req as Request & { log?: Logger; id?: string }).log = logger;
-    (req as Request & { id?: string }).id = context.requestId;
+    (req as IncomingMessage & { log?: Logger; id?: string }).log = logger;
+    (req as IncomingMessage & { id?: string }).id = context.requestId;
+    (req as Marked)[CONTEXT] = context;
     rememberRequest(req, context);
 
     // Re-entering the context by hand: AsyncLocalStorage.bind builds an AsyncResource

@@ -1,7 +1,7 @@
 import { BallastError } from '@ballast/errors';
 import { BallastMetrics, ROOT_LOGGER, requestContext, traceEvent } from '@ballast/observability';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../../config';
 import type { AppConfig } from '../../config';
@@ -12,6 +12,9 @@ import { replayRedis } from './replay-redis';
 import { ReplaySink } from './replay-sink';
 import type { ReplayStore, StreamMeta } from './replay-store.port';
 import { sameOwner } from './stream-owner';
+
+/** The raw Node response of a hijacked Fastify reply (Fastify prototype). */
+type Response = ServerResponse;
 
 /** The shape of every request id Ballast accepts or makes (observability request-id.ts): anything else names no stream. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

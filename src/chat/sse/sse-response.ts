@@ -1,5 +1,5 @@
 import type { BallastError } from '@ballast/errors';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { sseFrames, StreamPartial } from './sse-frames';
 import { KeepAliveTarget, KeepAliveTicker, keepAliveTicker } from './keep-alive-ticker';
 import type { SseSink } from './sse-sink';
@@ -20,13 +20,14 @@ export class SseResponse implements SseSink, KeepAliveTarget {
   private headersOut = false;
 
   constructor(
-    private readonly res: Response,
+    /** The raw Node response of a hijacked Fastify reply. */
+    private readonly res: ServerResponse,
     private readonly requestId: string,
     private readonly keepAliveMs: number,
   ) {}
 
   open(headers: Record<string, string>): void {
-    this.res.status(200);
+    this.res.statusCode = 200;
     this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     this.res.setHeader('Cache-Control', 'no-cache, no-transform');
     this.res.setHeader('Connection', 'keep-alive');

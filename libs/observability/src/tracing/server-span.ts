@@ -1,5 +1,4 @@
 import { Span, SpanStatusCode } from '@opentelemetry/api';
-import type { Request } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { routeTemplate } from '../request-lifecycle.middleware';
 import { rememberedRequest } from './remembered-requests';
@@ -11,7 +10,7 @@ export function isUntracedPath(url: string | undefined): boolean {
 
 /** Called by the HTTP instrumentation as the server span ends: the route template, request id and outcome. */
 export function decorateServerSpan(span: Span, req: IncomingMessage, res: ServerResponse): void {
-  const route = routeTemplate(req as Request);
+  const route = routeTemplate(req);
   span.updateName(`${req.method ?? 'GET'} ${route}`);
   span.setAttribute('http.route', route);
   const requestId = res.getHeader('x-request-id');
