@@ -93,6 +93,9 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
       done(null, { ...parseQuery(body as string) });
     },
   );
+  // Multipart is passed through unread: the vision UploadInterceptor reads it with multer after the guards,
+  // limited while receiving, as it did on Express (no body limit or buffering here).
+  fastify.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
   app.useGlobalPipes(createValidationPipe(config.limits));
   // Fastify answers the HTTP parser's refusals itself (a bare 400 JSON); Ballast's problem answer replaces it.
   app.getHttpServer().removeAllListeners('clientError');

@@ -2,7 +2,7 @@ import { BallastError } from '@ballast/errors';
 import { decodeDataUrlOrBase64 } from '@ballast/imaging';
 import { Body, Controller, HttpCode, Inject, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { APP_CONFIG } from '../config';
 import { ApiProblemResponses, IMAGE_PROBLEMS, MODEL_CALL_PROBLEMS } from '../docs';
 import type { AppConfig } from '../config';
@@ -43,9 +43,9 @@ export class VisionController {
   async analyze(
     @Body() dto: AnalyzeRequestDto,
     @UploadedFile() file: Express.Multer.File | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.answer(res, await this.vision.analyze(this.imageOf(dto, file), dto.prompt, dto.model));
+    return this.answer(reply, await this.vision.analyze(this.imageOf(dto, file), dto.prompt, dto.model));
   }
 
   @Post('ocr')
@@ -55,8 +55,12 @@ export class VisionController {
   @ApiBody(MULTIPART_SCHEMA(false))
   @ApiOkResponse({ type: OcrResponseDto })
   @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS)
-  async ocr(@Body() dto: OcrRequestDto, @UploadedFile() file: Express.Multer.File | undefined, @Res({ passthrough: true }) res: Response) {
-    return this.answer(res, await this.vision.ocr(this.imageOf(dto, file), dto.model));
+  async ocr(
+    @Body() dto: OcrRequestDto,
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.answer(reply, await this.vision.ocr(this.imageOf(dto, file), dto.model));
   }
 
   private imageOf(dto: OcrRequestDto, file: Express.Multer.File | undefined): Buffer {
@@ -72,8 +76,10 @@ export class VisionController {
     });
   }
 
-  private answer<T>(res: Response, answer: VisionAnswer<T>): T {
-    res.set(modelHeaders(answer.served, answer.fallback));
+  private answer<T>(reply: FastifyReply, answer: VisionAnswer<T>): T {
+    // On the reply, not the raw response: Nest sends the body through it (passthrough), and a problem written
+    // after this point must not carry them.
+    reply.headers(modelHeaders(answer.served, answer.fallback));
     return answer.body;
   }
 }
