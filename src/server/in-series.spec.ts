@@ -1,11 +1,11 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { inSeries } from './in-series';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { inSeries, NextFunction, RawHandler } from './in-series';
 
-const req = {} as Request;
-const res = {} as Response;
+const req = {} as IncomingMessage;
+const res = {} as ServerResponse;
 
 /** What the outer next was called with: 'done' for nothing, else the error. */
-function run(handler: RequestHandler): Promise<unknown> {
+function run(handler: RawHandler): Promise<unknown> {
   return new Promise((resolve) => {
     handler(req, res, ((error?: unknown) => resolve(error === undefined ? 'done' : error)) as NextFunction);
   });
@@ -15,7 +15,7 @@ describe('inSeries', () => {
   it('runs each middleware in turn, then the outer next', async () => {
     const order: string[] = [];
     const step =
-      (name: string): RequestHandler =>
+      (name: string): RawHandler =>
       (_req, _res, next) => {
         order.push(name);
         next();
@@ -26,13 +26,13 @@ describe('inSeries', () => {
 
   it('waits for a middleware that calls next later', async () => {
     const order: string[] = [];
-    const later: RequestHandler = (_req, _res, next) => {
+    const later: RawHandler = (_req, _res, next) => {
       setImmediate(() => {
         order.push('later');
         next();
       });
     };
-    const after: RequestHandler = (_req, _res, next) => {
+    const after: RawHandler = (_req, _res, next) => {
       order.push('after');
       next();
     };
@@ -41,7 +41,7 @@ describe('inSeries', () => {
   });
 
   it('stops at the first error passed on, thrown or rejected, and hands it to the outer next', async () => {
-    const never = jest.fn<void, Parameters<RequestHandler>>();
+    const never = jest.fn<void, Parameters<RawHandler>>();
     const failure = new Error('refused');
     await expect(run(inSeries((_q, _s, next) => next(failure), never))).resolves.toBe(failure);
     await expect(
@@ -51,7 +51,7 @@ describe('inSeries', () => {
         }, never),
       ),
     ).resolves.toBe(failure);
-    await expect(run(inSeries((() => Promise.reject(failure)) as unknown as RequestHandler, never))).resolves.toBe(failure);
+    await expect(run(inSeries((() => Promise.reject(failure)) as unknown as RawHandler, never))).resolves.toBe(failure);
     expect(never).not.toHaveBeenCalled();
   });
 

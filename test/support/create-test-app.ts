@@ -1,11 +1,11 @@
 import { LOG_DESTINATION } from '@ballast/observability';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import { AppModule } from '../../src/app.module';
 import { AppConfig, loadConfig } from '../../src/config';
-import { configureApp } from '../../src/configure-app';
+import { configureApp, fastifyOptions } from '../../src/configure-app';
 import { LogCapture } from './log-capture';
 
 export interface TestAppOptions {
@@ -42,7 +42,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     builder = options.override(builder);
   }
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(fastifyOptions(config)), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
   configureApp(app, config);
   let url: string | undefined;
   if (options.listen) {
@@ -51,6 +54,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   } else {
     await app.init();
+    // Fastify adds its routes and hooks on ready(); supertest's requests go straight to the server.
+    await app.getHttpAdapter().getInstance().ready();
   }
   return { app, server: app.getHttpServer() as Server, config, logs, url, close: () => app.close() };
 }
