@@ -1,6 +1,6 @@
 import type { BallastError } from '@ballast/errors';
 import { Controller, Get, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import request from 'supertest';
 import { ShutdownCoordinator } from '../../src/shutdown';
 import { TestApp } from '../support/create-test-app';
@@ -27,7 +27,10 @@ class SlowController {
 
   /** How a streaming handler uses ShutdownCoordinator.trackStream. */
   @Get('stream')
-  stream(@Res() res: Response): void {
+  stream(@Res() reply: FastifyReply): void {
+    // As Ballast's own streams do: Fastify lets go of the reply, the handler writes the raw response.
+    reply.hijack();
+    const res = reply.raw;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.write('data: {"n":1}\n\n');
     const stream = {
