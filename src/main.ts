@@ -25,7 +25,7 @@ async function bootstrap(): Promise<void> {
   if (runAsClusterPrimary(config)) {
     return; // WORKERS > 1: this process is the cluster's primary (src/cluster)
   }
-  // Fastify prototype: Nest's Fastify adapter in place of Express (configure-app.ts has the edge).
+  // On Nest's Fastify adapter: configure-app.ts has its options and the edge.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter(fastifyOptions(config)), {
     // Fastify's own parsers are replaced in configureApp; Nest must not add its defaults.
     bodyParser: false,

@@ -1,4 +1,4 @@
-/** The request the API-key guard and the controllers see (FastifyRequest in the Fastify prototype). */
+/** The request the API-key guard and the controllers see (a FastifyRequest): only its identity is used. */
 type Request = object;
 
 const CLIENT = Symbol('ballast.apiClient');

@@ -56,16 +56,15 @@ export class ChatController {
   // The two headers are read off req, not as @Headers() parameters: Nest resolves each parameter through its own
   // promises on every request, and only a stream reads them.
   async create(@Body() dto: ChatCompletionRequestDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    // Fastify prototype: this handler answers on the raw response, as it did on Express. Hijacked, so that Fastify
-    // neither sends an empty reply when the handler's promise resolves before a stream's first write, nor runs its
-    // send path (content-type parse, onSend hooks) for an answer that is already a string.
+    // Answered on the raw response. Hijacked, so that Fastify neither sends an empty reply when the handler's promise
+    // resolves before a stream's first write, nor runs its send path (content-type parse, onSend hooks) for an
+    // answer that is already a string.
     reply.hijack();
     const res = reply.raw;
     if (!dto.stream) {
       const routed = await this.chat.complete(dto);
       // The upstream's own bytes where nothing was rewritten: no second JSON.stringify.
       const body = answerJson.of(routed.value) ?? JSON.stringify(routed.value);
-      // Straight to end() on the raw response, as on Express.
       res.statusCode = 200;
       for (const [name, value] of Object.entries(modelHeaders(routed.served, routed.fallback))) {
         res.setHeader(name, value);

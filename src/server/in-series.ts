@@ -7,9 +7,9 @@ export type RawHandler = (req: IncomingMessage, res: ServerResponse, next: NextF
 /**
  * Several middlewares as one: each runs when the one before calls `next()`,
  * and the first error (passed on, thrown, or a rejected promise) goes to the
- * outer `next`. Fastify prototype: the steps run on the raw request and
- * response from one onRequest hook (configure-app.ts), so one hook call does
- * the whole edge instead of one hook (or middie layer) per step.
+ * outer `next`. The steps run on the raw request and response from one
+ * onRequest hook (configure-app.ts): one hook call does the whole edge,
+ * instead of one hook (or middie layer) per step.
  */
 export function inSeries(...handlers: RawHandler[]): RawHandler {
   return (req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {

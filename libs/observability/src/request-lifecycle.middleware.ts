@@ -4,14 +4,13 @@ import type { Logger } from 'pino';
 import { BallastMetrics } from './ballast-metrics';
 import { RequestContext, requestContext } from './request-context';
 import { acceptRequestId, acceptTraceparent } from './request-id';
-import { rememberRequest } from './tracing/remembered-requests';
 import { activeTraceId } from './tracing/active-trace-id';
 
 /** nginx's convention for "the client closed the connection before the answer". */
 export const CLIENT_CLOSED_STATUS = 499;
 export const UNMATCHED_ROUTE = '(unmatched)';
 
-/** Where the edge hook keeps, on the raw request, what it knew before the lifecycle ran (Fastify prototype). */
+/** What the edge keeps on the raw request: the route Fastify matched, and the request's context. */
 const ROUTE = Symbol('ballast.routeTemplate');
 const CONTEXT = Symbol('ballast.requestContext');
 
@@ -33,8 +32,8 @@ export function routeTemplate(req: IncomingMessage): string {
 }
 
 /**
- * The request's context, looked up from the raw request: for code Fastify might call outside it (the problem
- * filter uses it as a fallback; Fastify 5 binds the body parser's callback to the request's async context itself).
+ * The request's context, looked up from the raw request: for code that runs outside it (the server span when the
+ * response closes; the problem filter for an error Fastify raised outside the request's async context).
  */
 export function requestContextOf(req: IncomingMessage): RequestContext | undefined {
   return (req as Marked)[CONTEXT];
@@ -91,7 +90,6 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
     (req as IncomingMessage & { log?: Logger; id?: string }).log = logger;
     (req as IncomingMessage & { id?: string }).id = context.requestId;
     (req as Marked)[CONTEXT] = context;
-    rememberRequest(req, context);
 
     // Re-entering the context by hand: AsyncLocalStorage.bind builds an AsyncResource
     // (and a deprecation wrapper) per request, a measurable share of the hot path. `on`, not `once`

@@ -13,8 +13,6 @@ import { ReplaySink } from './replay-sink';
 import type { ReplayStore, StreamMeta } from './replay-store.port';
 import { sameOwner } from './stream-owner';
 
-/** The raw Node response of a hijacked Fastify reply (Fastify prototype). */
-type Response = ServerResponse;
 
 /** The shape of every request id Ballast accepts or makes (observability request-id.ts): anything else names no stream. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -56,7 +54,7 @@ export class ResumableStreams implements OnApplicationShutdown {
   }
 
   /** Starts a resumable generation and answers the client by following its buffer from the start. */
-  async start<T>(requestId: string, owner: string, client: AbortSignal, res: Response, generation: Generation<T>): Promise<void> {
+  async start<T>(requestId: string, owner: string, client: AbortSignal, res: ServerResponse, generation: Generation<T>): Promise<void> {
     if (await this.store.meta(requestId)) {
       throw idTaken(); // checked before the upstream is asked; open() below settles a race between two replicas
     }
@@ -110,7 +108,7 @@ export class ResumableStreams implements OnApplicationShutdown {
   }
 
   /** Writes the buffered frames after `after`, then the live tail, to one response, until the end or the reader leaves. */
-  async follow(requestId: string, after: number, meta: StreamMeta, client: AbortSignal, res: Response): Promise<void> {
+  async follow(requestId: string, after: number, meta: StreamMeta, client: AbortSignal, res: ServerResponse): Promise<void> {
     const sse = new SseResponse(res, requestId, this.config.sseKeepAliveMs);
     sse.open(meta.headers);
     this.store.touchReader(requestId, 'attach');

@@ -1,7 +1,6 @@
 import { Span, SpanStatusCode } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { routeTemplate } from '../request-lifecycle.middleware';
-import { rememberedRequest } from './remembered-requests';
+import { requestContextOf, routeTemplate } from '../request-lifecycle.middleware';
 
 /** Paths whose spans would only be noise: probes and scrapes. */
 export function isUntracedPath(url: string | undefined): boolean {
@@ -17,7 +16,7 @@ export function decorateServerSpan(span: Span, req: IncomingMessage, res: Server
   if (typeof requestId === 'string') {
     span.setAttribute('ballast.request_id', requestId);
   }
-  const outcome = rememberedRequest(req)?.outcome;
+  const outcome = requestContextOf(req)?.outcome;
   if (!outcome) {
     return;
   }
