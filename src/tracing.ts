@@ -1,6 +1,6 @@
 /**
  * main.ts's first import: the OpenTelemetry SDK has to start before
- * Express and Nest are loaded, so that the HTTP server span is every
+ * Fastify and Nest are loaded, so that the HTTP server span is every
  * request's root. Does nothing (and loads nothing) unless OTEL_* turn
  * tracing on, and not in the primary of a cluster (WORKERS > 1).
  */

@@ -126,7 +126,7 @@ export class ChatController {
   }
 }
 
-/** One request header as Express' `req.get` gave it (the first value of a repeated one). */
+/** One request header's value (the first of a repeated one). */
 function headerOf(req: FastifyRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;

@@ -1,13 +1,13 @@
 import { BallastError } from '@ballast/errors';
 import type { ChatCompletionChunk, RoutedStream } from '@ballast/models';
 import { BallastMetrics } from '@ballast/observability';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { pipeStream, StreamTracker } from './pipe-stream';
 import { SseResponse } from './sse-response';
 
-/** Just enough of an Express response to collect what an SSE stream writes. */
+/** Just enough of a Node response to collect what an SSE stream writes. */
 class WrittenResponse extends EventEmitter {
   text = '';
   destroyed = false;
@@ -50,7 +50,7 @@ describe('pipeStream', () => {
       yield chunk(' world');
     }
     const res = new WrittenResponse();
-    const sse = new SseResponse(res as unknown as Response, 'req-1', 60_000);
+    const sse = new SseResponse(res as unknown as ServerResponse, 'req-1', 60_000);
     const metrics = new BallastMetrics({ defaultMetrics: false });
     const routed = { chunks: chunks(), served: {}, attempts: 1, fallback: false } as unknown as RoutedStream;
 
@@ -70,7 +70,7 @@ describe('pipeStream', () => {
 
   function setup() {
     const res = new WrittenResponse();
-    const sse = new SseResponse(res as unknown as Response, 'req-1', 60_000);
+    const sse = new SseResponse(res as unknown as ServerResponse, 'req-1', 60_000);
     const metrics = new BallastMetrics({ defaultMetrics: false });
     const tracker: StreamTracker = { trackStream: () => undefined, untrackStream: () => undefined };
     const pipe = (chunks: AsyncIterable<ChatCompletionChunk>) =>

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import { SseResponse } from './sse-response';
@@ -30,7 +30,7 @@ describe('SseResponse backpressure', () => {
       const baseline = readers.map((res) => ({ close: res.listenerCount('close'), error: res.listenerCount('error') }));
       await Promise.all(
         readers.map(async (res) => {
-          const sut = new SseResponse(res as unknown as Response, 'rid', 15_000);
+          const sut = new SseResponse(res as unknown as ServerResponse, 'rid', 15_000);
           for (let i = 0; i < 30; i++) {
             await sut.event({ choices: [{ delta: { content: `chunk ${i}` } }] });
           }
@@ -50,7 +50,7 @@ describe('SseResponse backpressure', () => {
 
   it('stops waiting when the reader goes away mid-wait', async () => {
     const res = asResponse(new Writable({ highWaterMark: 1, write: () => undefined })); // never drains
-    const sut = new SseResponse(res as unknown as Response, 'rid', 15_000);
+    const sut = new SseResponse(res as unknown as ServerResponse, 'rid', 15_000);
     const waiting = sut.event({ n: 1 });
     res.destroy();
     await expect(waiting).resolves.toBeUndefined();

@@ -6,7 +6,7 @@ let sdk: NodeSDK | undefined;
 
 /**
  * Starts the OpenTelemetry SDK when the settings turn tracing on; must run
- * before Nest and Express are loaded so the HTTP instrumentation patches
+ * before Nest and Fastify are loaded so the HTTP instrumentation patches
  * them (src/tracing.ts, main.ts's first import). With tracing off nothing
  * is loaded: the SDK's modules alone take most of a second and tens of MB.
  */
