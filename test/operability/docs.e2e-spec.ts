@@ -1,5 +1,5 @@
 import { ERROR_CODES } from '@ballast/errors';
-import type { Application } from 'express';
+import type { FastifyInstance } from 'fastify';
 import request from 'supertest';
 import { TestApp } from '../support/create-test-app';
 import { createStartedApp } from './started-app';
@@ -11,22 +11,33 @@ type Json = Record<string, unknown>;
 const UNDOCUMENTED = [/^\/docs/, /^\/problems\//];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-/** Every route Express knows, as OpenAPI path templates (`/a/:id` → `/a/{id}`). */
+/** A line of Fastify's route tree: its indentation, its part of the path, and the methods answered there. */
+const ROUTE_TREE_LINE = /^((?:[│ ] {3})*[├└]── )(\S+)(?: \((.+)\))?$/;
+
+/**
+ * Every route Fastify answers, as OpenAPI path templates (`/a/:id` → `/a/{id}`), read from its route tree
+ * (`printRoutes`), where each node extends the path of the node it is indented under. A GET's HEAD, which
+ * Fastify adds on its own (as Express answered HEAD for a GET), is not a route of its own.
+ */
 function registeredRoutes(app: TestApp): string[] {
-  const express = app.app.getHttpAdapter().getInstance() as Application & {
-    router: { stack: Array<{ route?: { path: string; methods: Json } }> };
-  };
+  const fastify = app.app.getHttpAdapter().getInstance() as FastifyInstance;
+  const ancestors: string[] = [];
   const routes: string[] = [];
-  for (const layer of express.router.stack) {
-    if (!layer.route || typeof layer.route.path !== 'string') {
-      continue;
-    }
-    const path = layer.route.path.replace(/:(\w+)/g, '{$1}');
-    for (const method of Object.keys(layer.route.methods)) {
-      routes.push(`${method.toUpperCase()} ${path}`);
+  for (const line of fastify.printRoutes({ commonPrefix: false }).split('\n').filter(Boolean)) {
+    const [, indent, segment, methods] = ROUTE_TREE_LINE.exec(line) ?? [];
+    expect(segment).toBeDefined();
+    ancestors.splice(indent.length / 4 - 1, Infinity, segment);
+    const path = ancestors.join('').replace(/:(\w+)/g, '{$1}');
+    for (const method of methods?.split(', ') ?? []) {
+      routes.push(`${method} ${path}`);
     }
   }
-  return routes.filter((route) => !route.includes('*') && !UNDOCUMENTED.some((pattern) => pattern.test(route.split(' ')[1])));
+  return routes.filter(
+    (route) =>
+      !route.includes('*') &&
+      !UNDOCUMENTED.some((pattern) => pattern.test(route.split(' ')[1])) &&
+      !(route.startsWith('HEAD ') && routes.includes(route.replace(/^HEAD/, 'GET'))),
+  );
 }
 
 /** Every `$ref` in the document points at something that exists in it. */
