@@ -3,8 +3,6 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
-import { createReadStream } from 'node:fs';
-import { extname, join } from 'node:path';
 import type { OpenAPIObject, ResponseObject, ResponsesObject } from '@nestjs/swagger';
 import { PUBLIC_EXTENSION } from '../auth';
 import { PROBLEM_CONTENT_TYPE, problemResponse } from './api-problem.decorator';
@@ -69,23 +67,17 @@ function addProblem(responses: ResponsesObject, code: ErrorCode, path: string): 
   }
 }
 
-/** The files of swagger-ui-dist the page loads; SwaggerModule serves the page and swagger-ui-init.js itself. */
-const UI_ASSETS = [
+/** What the swagger-ui page loads; the rest of swagger-ui-dist (package.json, source maps…) is not served. */
+const UI_FILES = new Set([
+  '',
+  '/',
+  '/swagger-ui-init.js',
   '/swagger-ui.css',
   '/swagger-ui-bundle.js',
   '/swagger-ui-standalone-preset.js',
   '/favicon-32x32.png',
   '/favicon-16x16.png',
-];
-
-/** What the swagger-ui page loads; the rest of swagger-ui-dist (package.json, source maps…) is not served. */
-const UI_FILES = new Set(['', '/', '/swagger-ui-init.js', ...UI_ASSETS]);
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.png': 'image/png',
-};
+]);
 
 const DOCS_PREFIX = `/${DOCS_PATH}`;
 
@@ -106,8 +98,8 @@ function onlyUiFiles(request: FastifyRequest, _reply: FastifyReply, done: HookHa
 }
 
 /**
- * Gives every route registered under /docs from now on (SwaggerModule's pages, the UI's files and the HEAD routes
- * Fastify adds for them) the allow-list, after the edge's hooks. It decides by what was routed there, whatever
+ * Gives every route registered under /docs from now on (SwaggerModule's pages, @fastify/static's route for
+ * swagger-ui-dist and the HEAD routes Fastify adds for them) the allow-list, after the edge's hooks. It decides by what was routed there, whatever
  * path normalisation got it there (SwaggerModule also answers /docs/index.html), and costs other routes nothing.
  */
 function serveOnlyUiFiles(fastify: FastifyInstance): void {
@@ -118,33 +110,6 @@ function serveOnlyUiFiles(fastify: FastifyInstance): void {
   });
 }
 
-/** What SwaggerModule passes to useStaticAssets on Fastify: swagger-ui-dist's directory and the UI's path. */
-interface UiAssetsOptions {
-  root: string;
-  prefix: string;
-}
-
-function serveUiAssets(fastify: FastifyInstance, { root, prefix }: UiAssetsOptions): void {
-  for (const file of UI_ASSETS) {
-    fastify.get(`${prefix}${file}`, (_request, reply) => {
-      void reply.type(CONTENT_TYPES[extname(file)]).send(createReadStream(join(root, file)));
-    });
-  }
-}
-
-/**
- * SwaggerModule on Fastify hands all of swagger-ui-dist to @fastify/static, whose ESM-only dependencies
- * (content-disposition 3, glob 14) Jest's module loader cannot require (it would need vm modules on Node 24.9+),
- * so every e2e suite's process would exit. Given this app instead, SwaggerModule gets one route per file the page
- * loads, from the directory it names, and nothing else of swagger-ui-dist is routable at all.
- */
-function withUiAssetRoutes(app: INestApplication, fastify: FastifyInstance): INestApplication {
-  const useStaticAssets = (options: UiAssetsOptions) => serveUiAssets(fastify, options);
-  return new Proxy(app, {
-    get: (target, key, receiver): unknown => (key === 'useStaticAssets' ? useStaticAssets : Reflect.get(target, key, receiver)),
-  });
-}
-
 /** Serves the UI at /docs and the document at /docs-json; neither when DOCS=false. */
 export function setupDocs(app: INestApplication, enabled = true): void {
   if (!enabled) {
@@ -152,7 +117,7 @@ export function setupDocs(app: INestApplication, enabled = true): void {
   }
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   serveOnlyUiFiles(fastify);
-  SwaggerModule.setup(DOCS_PATH, withUiAssetRoutes(app, fastify), () => buildOpenApiDocument(app), {
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],
     customSiteTitle: 'Ballast API',
