@@ -23,6 +23,33 @@ describe('classifyError', () => {
     expect(sut.cause).toBe(foreign);
   });
 
+  it('says the limit a too large body passed, when the error knows it', () => {
+    const foreign = Object.assign(new Error('request entity too large'), { type: 'entity.too.large', limit: 1024 });
+    expect(classifyError(foreign).detail).toBe('The request body is larger than the 1024 bytes this server accepts.');
+  });
+
+  it.each([
+    ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 'PAYLOAD_TOO_LARGE', 'The request body is larger than this server accepts.'],
+    ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400, 'VALIDATION_FAILED', 'The request body is shorter or longer than its Content-Length says.'],
+    ['FST_ERR_CTP_EMPTY_JSON_BODY', 400, 'VALIDATION_FAILED', 'The request body is not valid JSON.'],
+    ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 'UNSUPPORTED_MEDIA_TYPE', 'The Content-Type header is not a valid media type.'],
+    ['FST_ERR_BAD_URL', 400, 'VALIDATION_FAILED', 'The request path is not valid percent-encoding.'],
+  ])('maps Fastify %s as body-parser and Express answered it', (code, statusCode, taxonomyCode, detail) => {
+    const foreign = Object.assign(new Error('fastify text'), { name: 'FastifyError', code, statusCode });
+    const sut = classifyError(foreign);
+    expect(sut).toMatchObject({ code: taxonomyCode, detail });
+    expect(sut.cause).toBe(foreign);
+  });
+
+  it('maps a Fastify error it has no row for by its status', () => {
+    const foreign = Object.assign(new Error('fastify text'), { name: 'FastifyError', code: 'FST_ERR_SOMETHING_NEW', statusCode: 404 });
+    expect(classifyError(foreign).code).toBe('NOT_FOUND');
+  });
+
+  it('reads no row from the prototype', () => {
+    expect(classifyError(Object.assign(new Error('x'), { type: 'constructor', status: 400 })).code).toBe('VALIDATION_FAILED');
+  });
+
   it('maps multer limits', () => {
     const foreign = Object.assign(new Error('File too large'), { name: 'MulterError', code: 'LIMIT_FILE_SIZE' });
     expect(classifyError(foreign).code).toBe('PAYLOAD_TOO_LARGE');
