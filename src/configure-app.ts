@@ -2,7 +2,6 @@ import { BallastError, classifyError } from '@ballast/errors';
 import { BallastMetrics, ROOT_LOGGER, noteRouteTemplate, requestLifecycle } from '@ballast/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -63,7 +62,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     requestLifecycle(app.get<Logger>(ROOT_LOGGER), app.get(BallastMetrics)),
     requireHost(),
     // Counts in-flight requests, and refuses new ones with SHUTTING_DOWN while draining.
-    app.get(ShutdownCoordinator).middleware((req) => routes.policyFor(req.method ?? 'GET', pathOf(req))?.openWhileDraining === true),
+    app.get(ShutdownCoordinator).middleware((req) => routes.policyFor(req.method ?? 'GET', req.url ?? '/')?.openWhileDraining === true),
   );
   fastify.addHook('onRequest', (request, reply, done) => {
     // Fastify has routed before its first hook: the template is known now (undefined for the not-found handler).
@@ -102,12 +101,6 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   answerUnparseableRequests(app.getHttpServer(), app.get<Logger>(ROOT_LOGGER));
   setupDocs(app, config.docsEnabled);
   // Signals are handled by exitGracefullyOnSignals (main.ts): drain first, then close the modules.
-}
-
-function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
 
 const INVALID_JSON = 'The request body is not valid JSON.';

@@ -16,8 +16,31 @@ function joinPaths(...parts: Array<string | string[] | undefined>): string {
   return `/${text.split('/').filter(Boolean).join('/')}`;
 }
 
-function segmentsOf(path: string): string[] {
-  return path.toLowerCase().split('/').filter(Boolean);
+/** find-my-way's own rule for an absolute-form target (`GET http://host/path`): the path is what follows the authority. */
+const ABSOLUTE_FORM = /^https?:\/\/.*?\//;
+
+function decodedSegment(segment: string): string {
+  if (!segment.includes('%')) {
+    return segment;
+  }
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * A request target's path segments as Fastify's router (find-my-way, fastifyOptions) matches them: the path of an
+ * absolute-form target, without its query, one trailing slash ignored (ignoreTrailingSlash), percent-decoded, and
+ * case-sensitive: `/V1/models` is no route, so it is 404, never 405 with the Allow of `/v1/models`.
+ */
+function segmentsOf(target: string): string[] {
+  const origin = target.startsWith('/') ? target : target.replace(ABSOLUTE_FORM, '/');
+  const query = origin.indexOf('?');
+  const path = query === -1 ? origin : origin.slice(0, query);
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return trimmed.split('/').slice(1).map(decodedSegment);
 }
 
 /**
@@ -67,21 +90,21 @@ export class KnownRoutes implements OnApplicationBootstrap {
     this.routes.push(...byPath.values());
   }
 
-  private matching(path: string): KnownRoute[] {
-    const asked = segmentsOf(path);
+  private matching(target: string): KnownRoute[] {
+    const asked = segmentsOf(target);
     return this.routes.filter(
       (route) => route.segments.length === asked.length && route.segments.every((segment, i) => segment === null || segment === asked[i]),
     );
   }
 
-  /** The methods a path accepts, or an empty list when no route has this path. */
-  allowedMethods(path: string): string[] {
-    return [...new Set(this.matching(path).flatMap((route) => [...route.methods]))].sort();
+  /** The methods a request target (`req.url`) accepts, or an empty list when no route has its path. */
+  allowedMethods(target: string): string[] {
+    return [...new Set(this.matching(target).flatMap((route) => [...route.methods]))].sort();
   }
 
-  /** The declared policy of the route a request will reach, or undefined when none matches. */
-  policyFor(method: string, path: string): RoutePolicy | undefined {
-    for (const route of this.matching(path)) {
+  /** The declared policy of the route a request (its method and `req.url`) will reach, or undefined when none matches. */
+  policyFor(method: string, target: string): RoutePolicy | undefined {
+    for (const route of this.matching(target)) {
       const policy = route.policies.get(method.toUpperCase());
       if (policy) {
         return policy;

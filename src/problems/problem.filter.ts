@@ -74,7 +74,7 @@ export class ProblemFilter implements ExceptionFilter {
     ) {
       return undefined;
     }
-    const allowed = this.routes.allowedMethods(req.url.split('?')[0]);
+    const allowed = this.routes.allowedMethods(req.url);
     if (allowed.length === 0) {
       return undefined;
     }

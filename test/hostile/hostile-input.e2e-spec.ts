@@ -203,6 +203,20 @@ describe('hostile input (built server, child process)', () => {
     expect(lines[0]).toMatch(/refused by the HTTP parser/);
   });
 
+  it('routes an absolute-form target by its path, and answers `*` targets with a 404 problem', async () => {
+    const exchange = (target: string) => rawExchange(ballast.port, `${target} HTTP/1.1\r\nHost: hostile\r\nConnection: close\r\n\r\n`);
+    expect(await exchange(`GET http://hostile/health/live`)).toMatch(/^HTTP\/1\.1 200 /);
+    const wrongMethod = await exchange(`DELETE http://hostile/v1/models`);
+    expect(wrongMethod).toMatch(/^HTTP\/1\.1 405 /);
+    expect(wrongMethod).toMatch(/allow: GET, HEAD/i);
+    for (const target of ['OPTIONS *', 'GET *']) {
+      const response = await exchange(target);
+      expect(response).toMatch(/^HTTP\/1\.1 404 /);
+      expect(response).toMatch(/content-type: application\/problem\+json/i);
+      expect(response).toMatch(/"code":"NOT_FOUND","request_id":"[^"]+"/);
+    }
+  });
+
   it('answers a wrong method on a known route with 405 and Allow', async () => {
     const watch = await watched(1, () => send(ballast.port, 'POST', '/v1/models', AUTH, '{}'));
     expect(watch.result.status).toBe(405);
