@@ -1,7 +1,8 @@
-import { BallastError, classifyError } from '@ballast/errors';
+import { BallastError } from '@ballast/errors';
 import { BallastMetrics, ROOT_LOGGER, noteRouteTemplate, requestLifecycle } from '@ballast/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -12,7 +13,9 @@ import { assertJsonShape, JsonShapeLimits } from './problems/json-shape';
 import { KnownRoutes } from './problems/known-routes';
 import { requireHost } from './problems/require-host.middleware';
 import { createValidationPipe } from './problems/validation.pipe';
+import { acceptedCharset } from './server/body-charset';
 import { inSeries } from './server/in-series';
+import { readBody } from './server/read-body';
 import { ShutdownCoordinator } from './shutdown';
 
 /** How much JSON a chat request may carry: a base64 image of the largest upload plus the messages. */
@@ -37,6 +40,7 @@ export function fastifyOptions(config: AppConfig) {
     return503OnClosing: false,
     // The edge is one onRequest hook (configureApp), not Nest middleware: middie is not registered at all.
     skipMiddie: true,
+    // Only for a parser Fastify reads the body of itself; configureApp's read theirs (readBody) with their own limits.
     bodyLimit: jsonBodyLimit(config),
     routerOptions: {
       // Express' default (`strict: false`): /v1/models/ is /v1/models.
@@ -69,38 +73,48 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     noteRouteTemplate(request.raw, request.routeOptions.url);
     edge(request.raw, reply.raw, done as (error?: unknown) => void);
   });
-  // Only the two body types Express parsed; any other is refused by Fastify (415) before a handler runs.
+  // The two body types Express parsed, read by hand as express.json / express.urlencoded read them (read-body.ts says why).
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: jsonBodyLimit(config) }, (request, body, done) => {
-    let value: unknown;
-    let error: BallastError | null = null;
-    try {
-      value = parseJson(body as Buffer, shape);
-    } catch (thrown) {
-      error = classifyError(thrown);
-    }
-    // No re-entering of the request context here: this function runs from the request stream's 'end' event,
-    // outside it, but Fastify (5.x content-type-parser.js) binds `done` to an AsyncResource made while the
-    // onRequest chain ran, so guards, pipe, controller and model router get the context back from `done` on.
-    done(error, value);
-  });
-  fastify.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: URLENCODED_LIMIT },
-    (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage) =>
+    // No re-entering of the request context here: this runs from the request stream's events, outside it, but
+    // Fastify (5.x content-type-parser.js) settles the returned promise through a `done` bound to an AsyncResource
+    // made while the onRequest chain ran, so guards, pipe, controller and model router get the context back.
+    readBodyIn(request, payload, jsonBodyLimit(config), JSON_CHARSETS).then(({ bytes }) => parseJson(bytes, shape)),
+  );
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', (request: FastifyRequest, payload: IncomingMessage) =>
+    readBodyIn(request, payload, URLENCODED_LIMIT, URLENCODED_CHARSETS).then(({ bytes, charset }) =>
       // extended: false was Node's querystring; body-parser's parameterLimit (1000) is not enforced here.
-      done(null, { ...parseQuery(body as string) });
-    },
+      ({ ...parseQuery(bytes.toString(charset === 'iso-8859-1' ? 'latin1' : 'utf8')) }),
+    ),
   );
   // Multipart is passed through unread: the vision UploadInterceptor reads it with multer after the guards,
   // limited while receiving, as it did on Express (no body limit or buffering here).
   fastify.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+  // Any other body (text/plain, none declared…) is left unread with no `body`, as Express left it: the guards and
+  // the validation pipe answer the request, not a 415 before them.
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));
   app.useGlobalPipes(createValidationPipe(config.limits));
   // Fastify answers the HTTP parser's refusals itself (a bare 400 JSON); Ballast's problem answer replaces it.
   app.getHttpServer().removeAllListeners('clientError');
   answerUnparseableRequests(app.getHttpServer(), app.get<Logger>(ROOT_LOGGER));
   setupDocs(app, config.docsEnabled);
   // Signals are handled by exitGracefullyOnSignals (main.ts): drain first, then close the modules.
+}
+
+/** body-parser's json accepted any utf-* it could decode; Ballast reads JSON as UTF-8 bytes only. */
+const JSON_CHARSETS = ['utf-8'] as const;
+/** What body-parser's urlencoded accepted. */
+const URLENCODED_CHARSETS = ['utf-8', 'iso-8859-1'] as const;
+
+/** The body's charset (refused before reading when it is none of `charsets`), then its bytes. */
+async function readBodyIn(
+  request: FastifyRequest,
+  payload: IncomingMessage,
+  limit: number,
+  charsets: readonly [string, ...string[]],
+): Promise<{ bytes: Buffer; charset: string }> {
+  const charset = acceptedCharset(request.headers['content-type'], charsets);
+  return { bytes: await readBody(payload, request.headers, limit), charset };
 }
 
 const INVALID_JSON = 'The request body is not valid JSON.';

@@ -56,6 +56,11 @@ export class ProblemFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (!req.raw.complete) {
+      // Answered before the whole body arrived (refused while read, or never read): the connection is closed
+      // rather than kept to read the rest of the body, however large, only to reuse it.
+      res.setHeader('Connection', 'close');
+    }
     const problem = toProblem(error, {
       instance: req.url?.split('?')[0]?.slice(0, 256),
       requestId: requestContext.requestId(),

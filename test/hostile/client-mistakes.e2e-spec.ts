@@ -1,4 +1,6 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
+import { jsonBodyLimit } from '../../src/configure-app';
 import { createTestApp, TestApp } from '../support/create-test-app';
 import { writeModelsFile } from '../support/models-file';
 
@@ -63,6 +65,56 @@ describe('client mistakes', () => {
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringMatching(detail) });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.detail).not.toMatch(/errors\[\]/);
+  });
+
+  describe('request bodies, as express.json read them', () => {
+    const fourMessages = JSON.stringify({ model: 'chat', messages: Array.from({ length: 4 }, () => ({ role: 'user', content: 'hi' })) });
+    // supertest would otherwise send a Buffer under a JSON Content-Type as JSON ({"type":"Buffer",…}).
+    const sendBytes = (headers: Record<string, string>, body: Buffer | string) =>
+      request(t.server)
+        .post('/v1/chat/completions')
+        .set({ 'Content-Type': 'application/json', ...headers })
+        .serialize((bytes: unknown) => bytes as string)
+        .send(body as string);
+
+    it.each([
+      ['gzip', gzipSync(fourMessages)],
+      ['deflate', deflateSync(fourMessages)],
+      ['br', brotliCompressSync(fourMessages)],
+      ['GZIP', gzipSync(fourMessages)],
+    ])('inflates a %s body and validates what it holds', async (encoding, body) => {
+      const res = await sendBytes({ 'Content-Encoding': encoding }, body).expect(400);
+      expect(res.body.errors).toEqual([{ field: 'messages', message: 'must contain at most 3 messages (got 4)' }]);
+    });
+
+    it('refuses a gzip bomb with 413 once it inflates past the limit, and says the limit', async () => {
+      // 64 gzip members of 1 MiB of spaces each: 64 KB sent, 64 MiB once inflated, over the 15 MiB JSON limit.
+      const member = gzipSync(Buffer.alloc(1024 * 1024, 0x20));
+      const res = await sendBytes({ 'Content-Encoding': 'gzip' }, Buffer.concat(Array.from({ length: 64 }, () => member))).expect(413);
+      expect(res.body).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        detail: `The request body is larger than the ${jsonBodyLimit(t.config)} bytes this server accepts.`,
+      });
+    });
+
+    it.each([
+      ['an unknown Content-Encoding', { 'Content-Encoding': 'compress' }, /content encoding/],
+      ['two Content-Encodings', { 'Content-Encoding': 'gzip, br' }, /content encoding/],
+      ['a charset other than UTF-8', { 'Content-Type': 'application/json; charset=iso-8859-1' }, /send UTF-8/],
+    ])('refuses %s with 415, before reading the body', async (_name, headers, detail) => {
+      const res = await sendBytes(headers, fourMessages).expect(415);
+      expect(res.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', detail: expect.stringMatching(detail) });
+    });
+
+    it('reads a JSON body that names UTF-8 in any case or quoted', async () => {
+      const res = await sendBytes({ 'Content-Type': 'application/json; charset="UTF-8"' }, fourMessages).expect(400);
+      expect(res.body.errors).toEqual([{ field: 'messages', message: 'must contain at most 3 messages (got 4)' }]);
+    });
+
+    it('leaves a body of another type unread and lets validation answer, as Express did (no 415)', async () => {
+      const res = await request(t.server).post('/v1/chat/completions').set('Content-Type', 'text/plain').send(fourMessages).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
   });
 
   it('serves a /problems page for METHOD_NOT_ALLOWED and REQUEST_TIMEOUT from the catalogue', async () => {

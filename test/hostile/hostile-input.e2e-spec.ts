@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { writeModelsFile } from '../support/models-file';
 import { waitUntilReady } from '../support/spawn-ballast';
@@ -28,6 +31,42 @@ interface Watched<T> {
   /** RSS once the case is over and the process had a moment to give memory back. */
   settledRssMb: number;
   logBytesPerRequest: number;
+}
+
+interface Unfinished {
+  response: string;
+  closedByServer: boolean;
+  ms: number;
+}
+
+/**
+ * A request whose body never ends: the head, then chunks from `next` as fast as the server reads them, until it
+ * answers, closes, or `next` has no more. An answer can only come from the server giving up on the body.
+ */
+async function unfinishedRequest(port: number, head: string, next: () => Buffer | undefined): Promise<Unfinished> {
+  const started = performance.now();
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  let isClosed = false;
+  void closed.then(() => (isClosed = true));
+  socket.write(head);
+  for (let chunk = next(); chunk && chunks.length === 0 && !isClosed && socket.writable; chunk = next()) {
+    if (!socket.write(chunk)) {
+      await Promise.race([once(socket, 'drain').catch(() => undefined), closed]);
+    }
+  }
+  const closedByServer = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+  socket.destroy();
+  return { response: Buffer.concat(chunks).toString('utf8'), closedByServer, ms: performance.now() - started };
+}
+
+function requestHead(headers: Record<string, string>): string {
+  const lines = Object.entries({ Host: 'hostile', ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `POST /v1/chat/completions HTTP/1.1\r\n${lines.join('')}\r\n`;
 }
 
 describe('hostile input (built server, child process)', () => {
@@ -170,6 +209,44 @@ describe('hostile input (built server, child process)', () => {
     expect(sentWhenAnswered).toBeLessThanOrEqual(stopWritingAt);
     expect(closedByServer).toBe(true);
     expectHealthy(watch, { peakGrowthMb: 100, settledGrowthMb: 60 });
+  });
+
+  it('refuses a gzip bomb as soon as it inflates past the limit, without holding it, and closes', async () => {
+    // Up to 4 GiB of spaces once inflated, sent as gzip members of 1 MiB (about 1 KB each), in a body that never
+    // ends: a 413 proves the server stopped on passing the 15 MiB JSON limit rather than at the body's end.
+    const member = gzipSync(Buffer.alloc(1024 * 1024, 0x20));
+    const frame = Buffer.concat([Buffer.from(`${(member.length * 64).toString(16)}\r\n`), ...Array(64).fill(member), Buffer.from('\r\n')]);
+    let framesLeft = 64;
+    const head = requestHead({
+      Authorization: `Bearer ${KEY}`,
+      'Content-Type': 'application/json',
+      'Content-Encoding': 'gzip',
+      'Transfer-Encoding': 'chunked',
+    });
+    const watch = await watched(1, () => unfinishedRequest(ballast.port, head, () => (framesLeft-- > 0 ? frame : undefined)));
+    const { response, closedByServer, ms } = watch.result;
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(response).toContain('"code":"PAYLOAD_TOO_LARGE"');
+    expect(response).toMatch(/connection: close/i);
+    expect(closedByServer).toBe(true);
+    expect(ms).toBeLessThan(3000);
+    expectHealthy(watch, { peakGrowthMb: 60, settledGrowthMb: 40 });
+  });
+
+  it('refuses a JSON body declared larger than the limit before it is sent, and closes', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let chunksLeft = 16;
+    const head = requestHead({
+      Authorization: `Bearer ${KEY}`,
+      'Content-Type': 'application/json',
+      'Content-Length': String(100 * 1024 * 1024),
+    });
+    const watch = await watched(1, () => unfinishedRequest(ballast.port, head, () => (chunksLeft-- > 0 ? chunk : undefined)));
+    const { response, closedByServer } = watch.result;
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(response).toMatch(/"detail":"The request body is larger than the \d+ bytes this server accepts\."/);
+    expect(closedByServer).toBe(true);
+    expectHealthy(watch, { peakGrowthMb: 60, settledGrowthMb: 40 });
   });
 
   it('answers a request without Host with a problem, a request id and a log line', async () => {

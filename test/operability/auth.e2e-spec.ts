@@ -38,6 +38,12 @@ describe('API keys', () => {
       expect(res.body.code).toBe('NOT_FOUND');
     });
 
+    it('leaves a body of a type it does not parse to the guards: 401 without a key, served with one', async () => {
+      const unauthenticated = await request(t.server).post('/v1/__test/ping').set('Content-Type', 'text/plain').send('hello').expect(401);
+      expect(unauthenticated.body.code).toBe('UNAUTHENTICATED');
+      await request(t.server).post('/v1/__test/ping').set('x-api-key', K1).set('Content-Type', 'text/plain').send('hello').expect(201);
+    });
+
     it.each([
       ['k1 as a bearer token', { Authorization: `Bearer ${K1}` }],
       ['k2 as a bearer token (scheme in any case)', { Authorization: `bearer ${K2}` }],
