@@ -8,7 +8,9 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppConfig } from './config';
 import { setupDocs } from './docs';
+import { classifyErrorsBeforeNest } from './problems/classify-before-nest';
 import { answerUnparseableRequests } from './problems/client-error.handler';
+import { answerFrameworkErrors, frameworkErrors } from './problems/framework-errors';
 import { assertJsonShape, JsonShapeLimits } from './problems/json-shape';
 import { KnownRoutes } from './problems/known-routes';
 import { requireHost } from './problems/require-host.middleware';
@@ -42,6 +44,8 @@ export function fastifyOptions(config: AppConfig) {
     skipMiddie: true,
     // Only for a parser Fastify reads the body of itself; configureApp's read theirs (readBody) with their own limits.
     bodyLimit: jsonBodyLimit(config),
+    // The router's own refusals (a path that is not valid percent-encoding) answered like every other error.
+    frameworkErrors,
     routerOptions: {
       // Express' default (`strict: false`): /v1/models/ is /v1/models.
       ignoreTrailingSlash: true,
@@ -73,6 +77,12 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     noteRouteTemplate(request.raw, request.routeOptions.url);
     edge(request.raw, reply.raw, done as (error?: unknown) => void);
   });
+  // A URL the router refused never reaches the hook: it gets the edge (request id, log line, drain gate) here,
+  // then the same error handler as everything else.
+  answerFrameworkErrors(fastify, (error, request, reply) => {
+    edge(request.raw, reply.raw, (refusal) => fastify.errorHandler(refusal ?? error, request, reply));
+  });
+  classifyErrorsBeforeNest(app.getHttpAdapter());
   // The two body types Express parsed, read by hand as express.json / express.urlencoded read them (read-body.ts says why).
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage) =>

@@ -9,19 +9,8 @@ import { KnownRoutes } from './known-routes';
 import { sendProblem } from './problem-response';
 
 /**
- * Express's router refuses a path parameter that is not valid percent-encoding
- * (Nest passes it on as a BadRequestException); matched by its message, the
- * only thing that tells it from other 400s.
- */
-function undecodablePath(thrown: unknown): BallastError | undefined {
-  return thrown instanceof Error && /^Failed to decode param/.test(thrown.message)
-    ? new BallastError('VALIDATION_FAILED', { detail: 'The request path is not valid percent-encoding.', cause: thrown })
-    : undefined;
-}
-
-/**
  * The one place an exception becomes an HTTP response. Everything thrown —
- * ours, Nest's, Express's, a plain Error, a string — leaves as RFC 9457
+ * ours, Nest's, Fastify's, a plain Error, a string — leaves as RFC 9457
  * problem+json; the full story goes to the log, never to the client.
  */
 @Catch()
@@ -49,7 +38,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   private answer(thrown: unknown, req: FastifyRequest, reply: FastifyReply): void {
     const res = reply.raw;
-    const error = this.methodNotAllowed(thrown, req, reply) ?? undecodablePath(thrown) ?? classifyError(thrown);
+    const error = this.methodNotAllowed(thrown, req, reply) ?? classifyError(thrown);
     this.record(error, req);
     if (res.headersSent) {
       // A stream already started; its own error event was the client's answer.

@@ -67,6 +67,17 @@ describe('client mistakes', () => {
     expect(res.body.detail).not.toMatch(/errors\[\]/);
   });
 
+  it('logs and counts a path the router could not decode like any other request', async () => {
+    const res = await request(t.server).get('/problems/%E0%A4%A').expect(400);
+    expect(res.headers['x-request-id']).toBe(res.body.request_id);
+    await new Promise((resolve) => setImmediate(resolve)); // the summary line is written when the response closes
+    expect(t.logs.forRequest(res.body.request_id)).toContainEqual(
+      expect.objectContaining({ msg: 'request completed', status: 400, code: 'VALIDATION_FAILED', route: '(unmatched)' }),
+    );
+    const metrics = (await request(t.server).get('/metrics')).text;
+    expect(metrics).toMatch(/^ballast_http_requests_total\{method="GET",route="\(unmatched\)",status="400"\} [1-9]/m);
+  });
+
   describe('request bodies, as express.json read them', () => {
     const fourMessages = JSON.stringify({ model: 'chat', messages: Array.from({ length: 4 }, () => ({ role: 'user', content: 'hi' })) });
     // supertest would otherwise send a Buffer under a JSON Content-Type as JSON ({"type":"Buffer",…}).
