@@ -100,10 +100,10 @@ export interface SummariseOptions {
 /** Packages folded into the layers of a request, for "where does a request's CPU go". */
 const LAYERS: Array<[RegExp, string]> = [
   [/^(gc)$/, 'garbage collection'],
-  [/^(router|path-to-regexp|parseurl)$/, 'Express router'],
+  [/^(router|path-to-regexp|parseurl|find-my-way|safe-regex2|ret)$/, "router (Express' or Fastify's find-my-way)"],
   [
-    /^(express|body-parser|raw-body|@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|content-type|type-is|iconv-lite|forwarded|proxy-addr|debug|ms|reflect-metadata|finalhandler|on-finished|qs|media-typer|mime-types|send|vary|depd|http-errors|statuses|rxjs|bytes|unpipe|ee-first|encodeurl|escape-html|safe-buffer|setprototypeof|toidentifier)$/,
-    'Nest + Express (execution context, body parser, response)',
+    /^(express|body-parser|raw-body|@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|@nestjs\/platform-fastify|fastify|@fastify\/[a-z-]+|avvio|light-my-request|fast-json-stringify|fast-querystring|secure-json-parse|toad-cache|abstract-logging|process-warning|rfdc|fastq|content-type|type-is|iconv-lite|forwarded|proxy-addr|debug|ms|reflect-metadata|finalhandler|on-finished|qs|media-typer|mime-types|send|vary|depd|http-errors|statuses|rxjs|bytes|unpipe|ee-first|encodeurl|escape-html|safe-buffer|setprototypeof|toidentifier)$/,
+    'Nest + HTTP framework (execution context, body parser, response)',
   ],
   [
     /^(zod|nestjs-zod|class-validator|class-transformer|validator|libphonenumber-js|ballast src\/problems|ballast src\/chat\/dto)$/,
