@@ -29,7 +29,7 @@ export function fastifyOptions(config: AppConfig) {
   return {
     // Ballast logs every request itself (request-lifecycle); Fastify's logger would be a second one.
     logger: false,
-    // Express' `trust proxy`: which X-Forwarded-For hops request.ip believes.
+    // TRUST_PROXY: whether request.ip believes X-Forwarded-For (the client behind an ingress).
     trustProxy: config.trustProxy,
     // Draining is the shutdown coordinator's (SHUTTING_DOWN problems), not Fastify's bare 503.
     return503OnClosing: false,
@@ -40,7 +40,7 @@ export function fastifyOptions(config: AppConfig) {
     // The router's own refusals (a path that is not valid percent-encoding) answered like every other error.
     frameworkErrors,
     routerOptions: {
-      // Express' default (`strict: false`): /v1/models/ is /v1/models.
+      // /v1/models/ is /v1/models, as it always was (Express' `strict: false`).
       ignoreTrailingSlash: true,
       // Request ids are up to 128 characters (GET /v1/chat/streams/:requestId); find-my-way's default is 100.
       maxParamLength: 256,

@@ -25,7 +25,7 @@ function refusal(error: NodeJS.ErrnoException): BallastError {
 
 /**
  * Requests Node's parser refuses (bad header bytes, folded lines, oversized
- * headers) or gives up on (headers or body not in time) never reach Express;
+ * headers) or gives up on (headers or body not in time) never reach Fastify;
  * answer them in the same problem shape instead of Node's bare "400 Bad
  * Request", log one line, and destroy the socket: a half-closed one kept
  * open pins a file descriptor for as long as the peer likes.
