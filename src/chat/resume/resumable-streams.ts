@@ -13,7 +13,6 @@ import { ReplaySink } from './replay-sink';
 import type { ReplayStore, StreamMeta } from './replay-store.port';
 import { sameOwner } from './stream-owner';
 
-
 /** The shape of every request id Ballast accepts or makes (observability request-id.ts): anything else names no stream. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
