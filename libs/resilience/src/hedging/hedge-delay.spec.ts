@@ -1,4 +1,4 @@
-import { hedgeDelay } from './hedge-delay';
+import { hedgeDelay, MIN_ADAPTIVE_HEDGE_DELAY_MS } from './hedge-delay';
 import { RecentLatencies } from './recent-latencies';
 
 describe('hedgeDelay', () => {
@@ -25,6 +25,13 @@ describe('hedgeDelay', () => {
 
     expect(hedgeDelay(now, now + 30_000, { percentile: 95 }, recent)).toBe(900);
     expect(hedgeDelay(now, now + 30_000, { percentile: 50 }, recent)).toBe(100);
+  });
+
+  it('waits at least MIN_ADAPTIVE_HEDGE_DELAY_MS adaptively, where the percentile is below what a timer can tell apart', () => {
+    observe(1, 100);
+
+    expect(hedgeDelay(now, now + 30_000, { percentile: 95 }, recent)).toBe(MIN_ADAPTIVE_HEDGE_DELAY_MS);
+    expect(hedgeDelay(now, now + 30_000, { afterMs: 2 }, recent)).toBe(2);
   });
 
   it('does not hedge adaptively before there are enough recent calls to go by', () => {
