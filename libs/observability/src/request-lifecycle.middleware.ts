@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { BallastMetrics } from './ballast-metrics';
 import { RequestContext, requestContext } from './request-context';
+import { releaseIdleSocket } from './release-idle-socket';
 import { acceptRequestId, acceptTraceparent } from './request-id';
 import { activeTraceId } from './tracing/active-trace-id';
 
@@ -94,7 +95,10 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
     // Re-entering the context by hand: AsyncLocalStorage.bind builds an AsyncResource
     // (and a deprecation wrapper) per request, a measurable share of the hot path. `on`, not `once`
     // ('close' comes once), and one closure: an open stream holds this listener for its whole life.
-    res.on('close', () => requestContext.run(context, finished, req, res, abort, context));
+    res.on('close', () => {
+      requestContext.run(context, finished, req, res, abort, context);
+      releaseIdleSocket(req);
+    });
     requestContext.run(context, next as () => void);
   };
 }
