@@ -155,8 +155,18 @@ export function startBallast(
 }
 
 /** The practical limit: a bare node:http + undici pass-through proxy (bench/bare-proxy.ts). */
-export function startBareProxy(name: string, upstreamOrigin: string): Promise<Child> {
-  return start(name, ['-r', 'ts-node/register/transpile-only', 'bench/bare-proxy.ts'], { UPSTREAM: upstreamOrigin }, '/v1/models');
+export function startBareProxy(
+  name: string,
+  upstreamOrigin: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Child> {
+  return start(
+    name,
+    [...nodeArgs, '-r', 'ts-node/register/transpile-only', 'bench/bare-proxy.ts'],
+    { ...env, UPSTREAM: upstreamOrigin },
+    '/v1/models',
+  );
 }
 
 /** WORKERS > 1: resolves once the primary logs that every worker listens (connections made earlier all land on the first). */

@@ -1,0 +1,151 @@
+/**
+ * Where a stream's first chunk spends its time, phase by phase, going direct, through the bare proxy and
+ * through each Ballast build: one stream at a time (as the streaming figure sends them), the upstream
+ * dripping chunks 5 ms apart and stamping each as it writes it. The middle processes carry
+ * first-chunk-probe.js, which times on the wall clock (shared by every process on this machine) when a
+ * request arrived, when the upstream call was made and sent, when the upstream's headers came back and
+ * when the first byte of the answer was written; the client times the send and the first event's arrival.
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile/first-chunk.ts [streams] [main.js…]
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeModelsFile } from '../../test/support/models-file';
+import { pool } from '../load/paced';
+import { timedStream } from '../load/sse';
+import { Child, killAllChildren, LOG_DIR, setUpstreamFault, startBallast, startBareProxy, startUpstream } from '../support/children';
+import { median } from '../support/stats';
+import { CHAT_PATH, chatBody, Target, TargetName, UPSTREAM_MODEL } from '../support/targets';
+
+const WARM_UP = 30;
+const BATCH = 10;
+const PROBE = ['-r', join(__dirname, 'first-chunk-probe.js')];
+
+interface ProbeRow {
+  arrived: number;
+  upstreamCall?: number;
+  upstreamSent?: number;
+  upstreamHeaders?: number;
+  firstWrite?: number;
+}
+interface Measured {
+  target: Target;
+  out?: string;
+  /** Client side, wall clock: request handed to the pool, first event complete. */
+  sent: number[];
+  firstEvent: number[];
+  /** The upstream's stamp of the first chunk (when it wrote it). */
+  upstreamWrote: number[];
+}
+
+async function readProbe(child: Child, out: string): Promise<ProbeRow[]> {
+  process.kill(child.pid, 'SIGUSR2');
+  for (let waited = 0; !existsSync(out); waited += 50) {
+    if (waited > 10_000) {
+      throw new Error(`first-chunk: ${child.name} wrote no rows; see ${child.logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 50)); // the child writes the file on the signal
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  return JSON.parse(readFileSync(out, 'utf8')) as ProbeRow[];
+}
+
+const ms = (values: Array<number | undefined>) => {
+  const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return known.length > 0 ? median(known).toFixed(2).padStart(6) : '     —';
+};
+
+async function main(): Promise<void> {
+  const streams = Number(process.argv[2] ?? 300);
+  const builds = process.argv.slice(3).length > 0 ? process.argv.slice(3) : ['dist/src/main.js'];
+  const upstream = await startUpstream('first-chunk-upstream');
+  const models = writeModelsFile({
+    providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1` } },
+    models: { chat: { route: [{ provider: 'upstream', model: UPSTREAM_MODEL }] } },
+  });
+  const outFor = (name: string) => {
+    const out = join(LOG_DIR, `first-chunk-${name}.json`);
+    rmSync(out, { force: true });
+    return out;
+  };
+  const measured: Measured[] = [
+    { target: { name: 'direct', origin: upstream.origin, model: UPSTREAM_MODEL }, sent: [], firstEvent: [], upstreamWrote: [] },
+  ];
+  const children: Child[] = [];
+  const proxyOut = outFor('proxy');
+  const proxy = await startBareProxy('first-chunk-proxy', upstream.origin, { FIRST_CHUNK_OUT: proxyOut }, PROBE);
+  children.push(proxy);
+  measured.push({
+    target: { name: 'proxy', origin: proxy.origin, model: UPSTREAM_MODEL, process: proxy },
+    out: proxyOut,
+    sent: [],
+    firstEvent: [],
+    upstreamWrote: [],
+  });
+  for (const [index, build] of builds.entries()) {
+    const out = outFor(`ballast-${index}`);
+    const ballast = await startBallast(`first-chunk-ballast-${index}`, models, { FIRST_CHUNK_OUT: out }, PROBE, build);
+    children.push(ballast);
+    const target: Target = { name: build as TargetName, origin: ballast.origin, model: 'chat', process: ballast };
+    measured.push({ target, out, sent: [], firstEvent: [], upstreamWrote: [] });
+  }
+  const clients = new Map(measured.map(({ target }) => [target.name, pool(target.origin, 4)]));
+  await setUpstreamFault(upstream, { kind: 'drip', intervalMs: 5, stamped: true });
+  try {
+    // Targets in turn, a batch each, so a neighbour's load on this shared machine lands on all alike.
+    for (let done = 0; done < WARM_UP + streams; done += BATCH) {
+      for (const m of measured) {
+        for (let i = 0; i < BATCH; i++) {
+          const sent = performance.timeOrigin + performance.now();
+          const stream = await timedStream(clients.get(m.target.name)!, CHAT_PATH, chatBody(m.target, true));
+          if (stream.status !== 200 || stream.eventTimes.length === 0) {
+            throw new Error(`first-chunk: ${m.target.name} answered ${stream.status}`);
+          }
+          m.sent.push(sent);
+          m.firstEvent.push(sent + stream.eventTimes[0]);
+          m.upstreamWrote.push(sent + stream.eventTimes[0] - stream.transitMs[0]);
+        }
+      }
+    }
+    const out = process.stdout;
+    out.write(`\nOne stream at a time, ${streams} per target after ${WARM_UP} of warm-up; medians, ms.\n\n`);
+    out.write(
+      'target                  first event  to the middle  before the call  call sent  upstream headers  → first write  → client  upstream wrote first chunk after the request\n',
+    );
+    for (const m of measured) {
+      const rows = m.out ? (await readProbe(m.target.process!, m.out)).slice(-m.sent.length) : [];
+      if (m.out && rows.length !== m.sent.length) {
+        throw new Error(`first-chunk: ${m.target.name} saw ${rows.length} requests, ${m.sent.length} were sent`);
+      }
+      const at = (i: number) => rows[i] ?? ({} as Partial<ProbeRow>);
+      const kept = (values: Array<number | undefined>) => values.slice(WARM_UP);
+      const each = (f: (i: number) => number | undefined) => ms(kept(m.sent.map((_, i) => f(i))));
+      const gap = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : b - a);
+      out.write(
+        [
+          m.target.name.slice(-22).padEnd(22),
+          each((i) => m.firstEvent[i] - m.sent[i]).padStart(12),
+          each((i) => gap(m.sent[i], at(i).arrived)).padStart(14),
+          each((i) => gap(at(i).arrived, at(i).upstreamCall)).padStart(16),
+          each((i) => gap(at(i).upstreamCall, at(i).upstreamSent)).padStart(10),
+          each((i) => gap(at(i).upstreamSent, at(i).upstreamHeaders)).padStart(17),
+          each((i) => gap(at(i).upstreamHeaders, at(i).firstWrite)).padStart(14),
+          each((i) => gap(at(i).firstWrite, m.firstEvent[i])).padStart(9),
+          each((i) => m.upstreamWrote[i] - m.sent[i]).padStart(12),
+        ].join(' ') + '\n',
+      );
+    }
+  } finally {
+    await setUpstreamFault(upstream, undefined);
+    await Promise.all([...clients.values()].map((client) => client.close()));
+    for (const child of [...children, upstream]) {
+      await child.stop();
+    }
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => killAllChildren());
