@@ -8,7 +8,7 @@
 'use strict';
 const diagnostics = require('node:diagnostics_channel');
 const { ServerResponse } = require('node:http');
-const { writeFileSync } = require('node:fs');
+const dumpWhole = require('./dump-whole');
 
 const rows = [];
 const byRequest = new WeakMap();
@@ -44,4 +44,4 @@ for (const method of ['write', 'end']) {
   };
 }
 
-process.on('SIGUSR2', () => writeFileSync(process.env.FIRST_CHUNK_OUT, JSON.stringify(rows)));
+process.on('SIGUSR2', () => dumpWhole(process.env.FIRST_CHUNK_OUT, JSON.stringify(rows)));

@@ -7,7 +7,7 @@
  * when the first byte of the answer was written; the client times the send and the first event's arrival.
  *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile/first-chunk.ts [streams] [main.js…]
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeModelsFile } from '../../test/support/models-file';
 import { pool } from '../load/paced';
@@ -15,6 +15,7 @@ import { timedStream } from '../load/sse';
 import { Child, killAllChildren, LOG_DIR, setUpstreamFault, startBallast, startBareProxy, startUpstream } from '../support/children';
 import { median } from '../support/stats';
 import { CHAT_PATH, chatBody, Target, TargetName, UPSTREAM_MODEL } from '../support/targets';
+import { signalledDump } from './signalled-dump';
 
 const WARM_UP = 30;
 const BATCH = 10;
@@ -35,18 +36,6 @@ interface Measured {
   firstEvent: number[];
   /** The upstream's stamp of the first chunk (when it wrote it). */
   upstreamWrote: number[];
-}
-
-async function readProbe(child: Child, out: string): Promise<ProbeRow[]> {
-  process.kill(child.pid, 'SIGUSR2');
-  for (let waited = 0; !existsSync(out); waited += 50) {
-    if (waited > 10_000) {
-      throw new Error(`first-chunk: ${child.name} wrote no rows; see ${child.logFile}`);
-    }
-    await new Promise((r) => setTimeout(r, 50)); // the child writes the file on the signal
-  }
-  await new Promise((r) => setTimeout(r, 100));
-  return JSON.parse(readFileSync(out, 'utf8')) as ProbeRow[];
 }
 
 const ms = (values: Array<number | undefined>) => {
@@ -112,7 +101,7 @@ async function main(): Promise<void> {
       'target                  first event  to the middle  before the call  call sent  upstream headers  → first write  → client  upstream wrote first chunk after the request\n',
     );
     for (const m of measured) {
-      const rows = m.out ? (await readProbe(m.target.process!, m.out)).slice(-m.sent.length) : [];
+      const rows = m.out ? (await signalledDump<ProbeRow[]>(m.target.process!, m.out)).slice(-m.sent.length) : [];
       if (m.out && rows.length !== m.sent.length) {
         throw new Error(`first-chunk: ${m.target.name} saw ${rows.length} requests, ${m.sent.length} were sent`);
       }

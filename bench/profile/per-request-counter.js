@@ -5,7 +5,7 @@
 // objects already collected, so a busy machine cannot move them.
 'use strict';
 const { createHook } = require('node:async_hooks');
-const { writeFileSync } = require('node:fs');
+const dumpWhole = require('./dump-whole');
 const { Session } = require('node:inspector');
 
 const resources = new Map();
@@ -34,6 +34,6 @@ process.on('SIGUSR2', () => {
   counting = false;
   session.post('HeapProfiler.stopSampling', (error, result) => {
     const out = { resources: Object.fromEntries(resources), profile: error ? null : result.profile };
-    writeFileSync(process.env.PER_REQUEST_OUT, JSON.stringify(out));
+    dumpWhole(process.env.PER_REQUEST_OUT, JSON.stringify(out));
   });
 });

@@ -7,12 +7,13 @@
  * builds side by side:
  *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile/per-request.ts [main.js…]
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
 import { writeModelsFile } from '../../test/support/models-file';
 import { killAllChildren, LOG_DIR, REPO_ROOT, startBallast, startUpstream } from '../support/children';
 import { CHAT_PATH, chatBody, clientHeaders } from '../support/targets';
+import { signalledDump } from './signalled-dump';
 
 const WARM_UP = 3_000;
 const COUNTED = 4_000;
@@ -58,15 +59,7 @@ async function countBuild(main: string, upstreamOrigin: string, models: string, 
     await load(pool, WARM_UP, body);
     process.kill(ballast.pid, 'SIGUSR2');
     await load(pool, COUNTED, body);
-    process.kill(ballast.pid, 'SIGUSR2');
-    for (let waited = 0; !existsSync(out); waited += 100) {
-      if (waited > 30_000) {
-        throw new Error(`per-request: ${main} wrote no counts; see ${ballast.logFile}`);
-      }
-      await new Promise((r) => setTimeout(r, 100)); // the child writes the file when the profiler hands it over
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    return JSON.parse(readFileSync(out, 'utf8')) as Counted;
+    return await signalledDump<Counted>(ballast, out);
   } finally {
     await pool.close();
     await ballast.stop();
