@@ -6,7 +6,8 @@
  *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile.ts [seconds] [ballast|floor|floor-express-raw|floor-fastify]
  * `floor` profiles the framework floor (bench/framework-floor.ts) instead: what Nest + Express cost alone;
  * `floor-express-raw` and `floor-fastify` its variants (FLOOR in bench/framework-floor.ts).
- * `stream` profiles Ballast under streaming chat instead (16 streams at a time, chunks 5 ms apart).
+ * `stream` profiles Ballast under streaming chat instead (16 streams at a time, chunks 5 ms apart);
+ * `stream-single` one stream at a time, as the first-chunk figure sends them, sampled every 50 µs.
  * The .cpuprofile stays in the printed directory (open it in Chrome DevTools).
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -32,17 +33,20 @@ import { CHAT_PATH, chatBody } from './support/targets';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
-  const which = (process.argv[3] ?? 'ballast') as 'ballast' | 'floor' | 'floor-express-raw' | 'floor-fastify' | 'stream';
-  if (!['ballast', 'floor', 'floor-express-raw', 'floor-fastify', 'stream'].includes(which)) {
-    throw new Error(`profile: the target is ballast, floor, floor-express-raw, floor-fastify or stream, not ${which}`);
+  const which = (process.argv[3] ?? 'ballast') as 'ballast' | 'floor' | 'floor-express-raw' | 'floor-fastify' | 'stream' | 'stream-single';
+  if (!['ballast', 'floor', 'floor-express-raw', 'floor-fastify', 'stream', 'stream-single'].includes(which)) {
+    throw new Error(`profile: the target is ballast, floor, floor-express-raw, floor-fastify, stream or stream-single, not ${which}`);
   }
+  const streaming = which === 'stream' || which === 'stream-single';
+  const connections = which === 'stream' ? 16 : which === 'stream-single' ? 1 : 50;
   const dir = mkdtempSync(join(tmpdir(), 'ballast-profile-'));
   const upstream = await startUpstream('profile-upstream', { chunks: 10 });
   const models = writeModelsFile({
     providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1` } },
     models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
   });
-  const profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  // One stream at a time leaves a few hundred µs of work per request between idle stretches: sample finer.
+  const profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(which === 'stream-single' ? ['--cpu-prof-interval=50'] : [])];
   const isFloor = which.startsWith('floor');
   const ballast: Child = isFloor
     ? await startFrameworkFloor(
@@ -55,16 +59,16 @@ async function main(): Promise<void> {
   const target = {
     name: isFloor ? 'floor' : 'ballast',
     origin: ballast.origin,
-    model: which === 'ballast' || which === 'stream' ? 'chat' : 'bench-model',
+    model: isFloor ? 'bench-model' : 'chat',
   } as const;
-  const load = which === 'stream' ? streamLoop : closedLoop;
-  if (which === 'stream') {
+  const load = streaming ? streamLoop : closedLoop;
+  if (streaming) {
     await setUpstreamFault(upstream, { kind: 'drip', intervalMs: 5 });
   }
-  await load(ballast.origin + CHAT_PATH, chatBody(target, which === 'stream'), which === 'stream' ? 16 : 50, 2_000);
+  await load(ballast.origin + CHAT_PATH, chatBody(target, streaming), connections, 2_000);
   const warmedAt = Date.now();
   const before = cpuMs(ballast.pid);
-  const result = await load(ballast.origin + CHAT_PATH, chatBody(target, which === 'stream'), which === 'stream' ? 16 : 50, seconds * 1000);
+  const result = await load(ballast.origin + CHAT_PATH, chatBody(target, streaming), connections, seconds * 1000);
   const spent = cpuMs(ballast.pid) - before;
   const loadMs = Date.now() - warmedAt;
   await ballast.stop();

@@ -5,16 +5,21 @@
  * first-chunk-probe.js, which times on the wall clock (shared by every process on this machine) when a
  * request arrived, when the upstream call was made and sent, when the upstream's headers came back and
  * when the first byte of the answer was written; the client times the send and the first event's arrival.
- *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile/first-chunk.ts [streams] [main.js…]
+ * `--plain` sends non-streaming requests instead (the "first event" is then the whole answer): the same request
+ * path without the stream. `--gap=MS` leaves the processes idle for MS between requests (back to back otherwise):
+ * how much of the request path's time is the machine waking up to it (bench/micro/cold-work.ts).
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile/first-chunk.ts [streams] [main.js…] [--plain] [--gap=MS]
  */
 import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { writeModelsFile } from '../../test/support/models-file';
 import { pool } from '../load/paced';
-import { timedStream } from '../load/sse';
+import { timedStream, TimedStream } from '../load/sse';
+import type { Dispatcher } from 'undici';
 import { Child, killAllChildren, LOG_DIR, setUpstreamFault, startBallast, startBareProxy, startUpstream } from '../support/children';
 import { median } from '../support/stats';
-import { CHAT_PATH, chatBody, Target, TargetName, UPSTREAM_MODEL } from '../support/targets';
+import { CHAT_PATH, chatBody, clientHeaders, Target, TargetName, UPSTREAM_MODEL } from '../support/targets';
 import { signalledDump } from './signalled-dump';
 
 const WARM_UP = 30;
@@ -43,9 +48,21 @@ const ms = (values: Array<number | undefined>) => {
   return known.length > 0 ? median(known).toFixed(2).padStart(6) : '     —';
 };
 
+/** One non-streaming request: its answer's end stands for the first event (the upstream "wrote" it then too). */
+async function timedAnswer(client: Dispatcher, body: string): Promise<Pick<TimedStream, 'status' | 'eventTimes' | 'transitMs'>> {
+  const started = performance.now();
+  const response = await client.request({ method: 'POST', path: CHAT_PATH, headers: clientHeaders(0), body });
+  await response.body.text();
+  return { status: response.statusCode, eventTimes: [performance.now() - started], transitMs: [0] };
+}
+
 async function main(): Promise<void> {
-  const streams = Number(process.argv[2] ?? 300);
-  const builds = process.argv.slice(3).length > 0 ? process.argv.slice(3) : ['dist/src/main.js'];
+  const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
+  const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+  const plain = flags.includes('--plain');
+  const gapMs = Number(flags.find((flag) => flag.startsWith('--gap='))?.slice('--gap='.length) ?? 0);
+  const streams = Number(positional[0] ?? 300);
+  const builds = positional.length > 1 ? positional.slice(1) : ['dist/src/main.js'];
   const upstream = await startUpstream('first-chunk-upstream');
   const models = writeModelsFile({
     providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1` } },
@@ -78,14 +95,22 @@ async function main(): Promise<void> {
     measured.push({ target, out, sent: [], firstEvent: [], upstreamWrote: [] });
   }
   const clients = new Map(measured.map(({ target }) => [target.name, pool(target.origin, 4)]));
-  await setUpstreamFault(upstream, { kind: 'drip', intervalMs: 5, stamped: true });
+  if (!plain) {
+    await setUpstreamFault(upstream, { kind: 'drip', intervalMs: 5, stamped: true });
+  }
   try {
     // Targets in turn, a batch each, so a neighbour's load on this shared machine lands on all alike.
     for (let done = 0; done < WARM_UP + streams; done += BATCH) {
       for (const m of measured) {
         for (let i = 0; i < BATCH; i++) {
+          if (gapMs > 0) {
+            await sleep(gapMs);
+          }
+          const client = clients.get(m.target.name)!;
           const sent = performance.timeOrigin + performance.now();
-          const stream = await timedStream(clients.get(m.target.name)!, CHAT_PATH, chatBody(m.target, true));
+          const stream = plain
+            ? await timedAnswer(client, chatBody(m.target, false))
+            : await timedStream(client, CHAT_PATH, chatBody(m.target, true));
           if (stream.status !== 200 || stream.eventTimes.length === 0) {
             throw new Error(`first-chunk: ${m.target.name} answered ${stream.status}`);
           }
@@ -96,7 +121,9 @@ async function main(): Promise<void> {
       }
     }
     const out = process.stdout;
-    out.write(`\nOne stream at a time, ${streams} per target after ${WARM_UP} of warm-up; medians, ms.\n\n`);
+    const what = plain ? 'non-streaming request ("first event": the whole answer)' : 'stream';
+    const spacing = gapMs > 0 ? `${gapMs} ms idle between them` : 'back to back';
+    out.write(`\nOne ${what} at a time, ${spacing}, ${streams} per target after ${WARM_UP} of warm-up; medians, ms.\n\n`);
     out.write(
       'target                  first event  to the middle  before the call  call sent  upstream headers  → first write  → client  upstream wrote first chunk after the request\n',
     );
