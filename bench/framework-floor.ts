@@ -3,16 +3,19 @@
  * does anything of its own. One controller, `@Body()` in (Nest's JSON body
  * parser), one keep-alive undici Agent `request()` out to the upstream, the
  * parsed JSON returned; no validation, guards, logs or metrics, Nest's
- * logger off. Ballast / floor in the same run is the share of the cost that
- * is Ballast's. UPSTREAM=origin, PORT, HOST.
+ * logger off. A `stream: true` body is answered the way Nest streams: the
+ * upstream's SSE body returned as a StreamableFile, piped to the client as
+ * it arrives, its events neither parsed nor checked. Ballast / floor in the
+ * same run is the share of the cost that is Ballast's. UPSTREAM=origin,
+ * PORT, HOST.
  * FLOOR picks a variant, to tell the framework's share from Ballast's (`bench/ab.ts`):
  *   express      the floor above (the default; the issue's definition);
- *   express-raw  the same, answering as Ballast does: ETag off, the upstream's
+ *   express-raw  the same (non-streaming chat only), answering as Ballast does: ETag off, the upstream's
  *                text parsed (as Ballast reads usage) and sent with `res.end`;
  *   fastify      the floor's controller on Nest's Fastify adapter.
  */
 import 'reflect-metadata';
-import { Body, Controller, Get, HttpCode, INestApplication, Module, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, INestApplication, Module, Post, Res, StreamableFile } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
@@ -37,12 +40,16 @@ async function forward(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   return (await send(method, path, body)).body.json();
 }
 
+async function streamed(path: string, body: unknown): Promise<StreamableFile> {
+  return new StreamableFile((await send('POST', path, body)).body, { type: 'text/event-stream' });
+}
+
 @Controller('v1')
 class FloorController {
   @Post('chat/completions')
   @HttpCode(200)
-  complete(@Body() body: unknown): Promise<unknown> {
-    return forward('POST', '/v1/chat/completions', body);
+  complete(@Body() body: { stream?: unknown }): Promise<unknown> {
+    return body.stream === true ? streamed('/v1/chat/completions', body) : forward('POST', '/v1/chat/completions', body);
   }
 }
 

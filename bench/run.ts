@@ -110,8 +110,6 @@ async function main(): Promise<void> {
   const proxied: Target = { name: 'proxy', origin: proxy.origin, model: 'bench-model', process: proxy };
   const floored: Target = { name: 'floor', origin: floor.origin, model: 'bench-model', process: floor };
   const ballasted: Target = { name: 'ballast', origin: ballast.origin, model: 'chat', process: ballast };
-  // The floor answers non-streaming chat only.
-  const targets = [direct, proxied, ballasted];
   const withFloor = [direct, proxied, floored, ballasted];
   const figures: Partial<Figures> = {};
   let tracing: TracingFigure | undefined;
@@ -139,7 +137,7 @@ async function main(): Promise<void> {
     }
     if (parts.has('streaming')) {
       progress('streaming: first chunk and later chunks');
-      figures.streaming = await streaming(upstream, targets, settings);
+      figures.streaming = await streaming(upstream, withFloor, settings);
     }
     if (parts.has('vision')) {
       progress('vision: ImagePipeline vs raw sharp, embedded OCR');

@@ -1,7 +1,7 @@
 /**
- * Where a stream's first chunk spends its time, phase by phase, going direct, through the bare proxy and
- * through each Ballast build: one stream at a time (as the streaming figure sends them), the upstream
- * dripping chunks 5 ms apart and stamping each as it writes it. The middle processes carry
+ * Where a stream's first chunk spends its time, phase by phase, going direct, through the bare proxy, the
+ * framework floor (bench/framework-floor.ts) and each Ballast build: one stream at a time (as the streaming
+ * figure sends them), the upstream dripping chunks 5 ms apart and stamping each as it writes it. The middle processes carry
  * first-chunk-probe.js, which times on the wall clock (shared by every process on this machine) when a
  * request arrived, when the upstream call was made and sent, when the upstream's headers came back and
  * when the first byte of the answer was written; the client times the send and the first event's arrival.
@@ -17,7 +17,16 @@ import { writeModelsFile } from '../../test/support/models-file';
 import { pool } from '../load/paced';
 import { timedStream, TimedStream } from '../load/sse';
 import type { Dispatcher } from 'undici';
-import { Child, killAllChildren, LOG_DIR, setUpstreamFault, startBallast, startBareProxy, startUpstream } from '../support/children';
+import {
+  Child,
+  killAllChildren,
+  LOG_DIR,
+  setUpstreamFault,
+  startBallast,
+  startBareProxy,
+  startFrameworkFloor,
+  startUpstream,
+} from '../support/children';
 import { median } from '../support/stats';
 import { CHAT_PATH, chatBody, clientHeaders, Target, TargetName, UPSTREAM_MODEL } from '../support/targets';
 import { signalledDump } from './signalled-dump';
@@ -83,6 +92,16 @@ async function main(): Promise<void> {
   measured.push({
     target: { name: 'proxy', origin: proxy.origin, model: UPSTREAM_MODEL, process: proxy },
     out: proxyOut,
+    sent: [],
+    firstEvent: [],
+    upstreamWrote: [],
+  });
+  const floorOut = outFor('floor');
+  const floor = await startFrameworkFloor('first-chunk-floor', upstream.origin, PROBE, 'express', { FIRST_CHUNK_OUT: floorOut });
+  children.push(floor);
+  measured.push({
+    target: { name: 'floor', origin: floor.origin, model: UPSTREAM_MODEL, process: floor },
+    out: floorOut,
     sent: [],
     firstEvent: [],
     upstreamWrote: [],

@@ -156,31 +156,42 @@ function throughputRows(
 function timingRows(s: StreamingFigure): Row[] {
   const f = s.firstChunk;
   const t = s.laterChunkTransit;
+  // Absent from runs before the floor streamed (2026-12-03).
+  const floorFirst = f.floor as LatencySummary | undefined;
+  const floorTransit = t.floor as number | undefined;
+  const floorLater = s.laterChunks.floor as number | undefined;
+  const withAdded = (value: number | undefined, base: number) => (value === undefined ? '—' : `${fmt(value)} (${added(value, base, '')})`);
   return [
     {
       figure: 'stream: time to first chunk p50 (ms)',
       direct: fmt(f.direct.p50),
-      proxy: fmt(f.proxy.p50),
+      proxy: withAdded(f.proxy.p50, f.direct.p50),
+      floor: withAdded(floorFirst?.p50, f.direct.p50),
       ballast: fmt(f.ballast.p50),
       vsDirect: added(f.ballast.p50, f.direct.p50),
+      vsFloor: floorFirst ? added(f.ballast.p50, floorFirst.p50) : '—',
       target: `added ≤ ${TARGETS.addedFirstChunkMs} ms`,
       verdict: verdict(f.ballast.p50 - f.direct.p50 <= TARGETS.addedFirstChunkMs),
     },
     {
       figure: 'stream: time to first chunk p99 (ms)',
       direct: fmt(f.direct.p99),
-      proxy: fmt(f.proxy.p99),
+      proxy: withAdded(f.proxy.p99, f.direct.p99),
+      floor: withAdded(floorFirst?.p99, f.direct.p99),
       ballast: fmt(f.ballast.p99),
       vsDirect: added(f.ballast.p99, f.direct.p99),
+      vsFloor: floorFirst ? added(f.ballast.p99, floorFirst.p99) : '—',
       target: none,
       verdict: none,
     },
     {
       figure: `stream: each later chunk, transit upstream → client p50 (ms, ${s.events} events 5 ms apart)`,
       direct: fmt(t.direct),
-      proxy: `${fmt(t.proxy)} (${added(t.proxy, t.direct)})`,
+      proxy: withAdded(t.proxy, t.direct),
+      floor: withAdded(floorTransit, t.direct),
       ballast: fmt(t.ballast),
       vsDirect: added(t.ballast, t.direct),
+      vsFloor: floorTransit === undefined ? '—' : added(t.ballast, floorTransit),
       target: `added ≤ ${TARGETS.addedLaterChunkMs} ms`,
       verdict: verdict(t.ballast - t.direct <= TARGETS.addedLaterChunkMs),
     },
@@ -188,8 +199,10 @@ function timingRows(s: StreamingFigure): Row[] {
       figure: '  each later chunk, arrival after the request, later than direct (ms; includes the request path)',
       direct: fmt(s.laterChunks.direct),
       proxy: fmt(s.laterChunks.proxy),
+      floor: fmt(floorLater),
       ballast: fmt(s.laterChunks.ballast),
       vsDirect: `+${fmt(s.laterChunks.ballast, ' ms')}`,
+      vsFloor: floorLater === undefined ? '—' : added(s.laterChunks.ballast, floorLater),
       target: none,
       verdict: none,
     },

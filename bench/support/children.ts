@@ -189,8 +189,14 @@ export function startFrameworkFloor(
   upstreamOrigin: string,
   nodeArgs: string[] = [],
   variant: FloorVariant = 'express',
+  env: Record<string, string> = {},
 ): Promise<Child> {
-  return start(name, [...nodeArgs, ...TS_NODE, 'bench/framework-floor.ts'], { UPSTREAM: upstreamOrigin, FLOOR: variant }, '/v1/models');
+  return start(
+    name,
+    [...nodeArgs, ...TS_NODE, 'bench/framework-floor.ts'],
+    { ...env, UPSTREAM: upstreamOrigin, FLOOR: variant },
+    '/v1/models',
+  );
 }
 
 /** Sets the upstream's default fault through its control route (undefined = behave). */
