@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       out.write(`\n${build}: ${COUNTED} chat requests after ${WARM_UP} of warm-up, ${CONNECTIONS} connections\n`);
       out.write(`  async resources per request: ${perRequest.map(([type, n]) => `${type} ${n.toFixed(1)}`).join(', ')}\n`);
       out.write(`  allocated per request: ${(total / 1024).toFixed(1)} KB; most by:\n`);
-      for (const [where, bytes] of [...allocations].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+      for (const [where, bytes] of [...allocations].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 15))) {
         out.write(`    ${(bytes / 1024).toFixed(2).padStart(6)} KB  ${where}\n`);
       }
     }

@@ -55,25 +55,30 @@ export class ChatController {
   @ApiProblemResponses('VALIDATION_FAILED', ...IMAGE_PROBLEMS, ...MODEL_CALL_PROBLEMS, 'STREAM_NOT_FOUND')
   // The two headers are read off req, not as @Headers() parameters: Nest resolves each parameter through its own
   // promises on every request, and only a stream reads them.
-  async create(@Body() dto: ChatCompletionRequestDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  create(@Body() dto: ChatCompletionRequestDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     // Answered on the raw response. Hijacked, so that Fastify neither sends an empty reply when the handler's promise
     // resolves before a stream's first write, nor runs its send path (content-type parse, onSend hooks) for an
     // answer that is already a string.
     reply.hijack();
-    const res = reply.raw;
-    if (!dto.stream) {
-      const routed = await this.chat.complete(dto);
-      // The upstream's own bytes where nothing was rewritten: no second JSON.stringify.
-      const body = answerJson.of(routed.value) ?? JSON.stringify(routed.value);
-      res.statusCode = 200;
-      for (const [name, value] of Object.entries(modelHeaders(routed.served, routed.fallback))) {
-        res.setHeader(name, value);
-      }
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.setHeader('Content-Length', Buffer.byteLength(body));
-      res.end(body);
-      return;
+    // Not async itself: each branch is its own, so that a plain answer's suspended frame holds only its own locals.
+    return dto.stream ? this.streamedAnswer(dto, req, reply.raw) : this.plainAnswer(dto, reply.raw);
+  }
+
+  private async plainAnswer(dto: ChatCompletionRequestDto, res: ServerResponse): Promise<void> {
+    const routed = await this.chat.complete(dto);
+    // The upstream's own bytes where nothing was rewritten: no second JSON.stringify.
+    const body = answerJson.of(routed.value) ?? JSON.stringify(routed.value);
+    res.statusCode = 200;
+    const headers = modelHeaders(routed.served, routed.fallback);
+    for (const name in headers) {
+      res.setHeader(name, headers[name]);
     }
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+  }
+
+  private async streamedAnswer(dto: ChatCompletionRequestDto, req: FastifyRequest, res: ServerResponse): Promise<void> {
     const context = requestContext.current();
     const requestId = context?.requestId ?? '';
     const client = context?.signal ?? new AbortController().signal;

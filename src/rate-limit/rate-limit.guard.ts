@@ -7,11 +7,9 @@ import {
   InjectThrottlerStorage,
   ThrottlerGuard,
   type ThrottlerModuleOptions,
-  type ThrottlerOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
 import { apiClientOf, routePolicy } from '../auth';
 import type { RateLimitRecord } from './rate-limit.store';
 
@@ -31,25 +29,31 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
+  /** Each throttler's numbers, read once, and its RateLimit-Policy header, the same on every request. */
+  private budgets: Budget[] = [];
+
   /** canActivate applies plain numbers and nothing else: a throttler asking for more fails at start-up, not silently. */
   override async onModuleInit(): Promise<void> {
     await super.onModuleInit();
-    for (const throttler of this.throttlers) {
+    this.budgets = this.throttlers.map((throttler) => {
       const { limit, ttl, blockDuration, skipIf, ignoreUserAgents } = throttler;
+      const name = throttler.name ?? 'default';
       if (typeof limit !== 'number' || typeof ttl !== 'number' || !['number', 'undefined'].includes(typeof blockDuration)) {
-        throw new Error(`RateLimitGuard: throttler "${throttler.name}" needs a numeric limit, ttl and blockDuration`);
+        throw new Error(`RateLimitGuard: throttler "${name}" needs a numeric limit, ttl and blockDuration`);
       }
       if (skipIf || ignoreUserAgents) {
-        throw new Error(`RateLimitGuard: throttler "${throttler.name}" sets skipIf or ignoreUserAgents, which this guard does not apply`);
+        throw new Error(`RateLimitGuard: throttler "${name}" sets skipIf or ignoreUserAgents, which this guard does not apply`);
       }
-    }
+      const blockMs = typeof blockDuration === 'number' ? blockDuration : ttl;
+      return { name, limit, ttl, blockDuration: blockMs, policy: `"${name}";q=${limit};w=${Math.ceil(ttl / 1000)}` };
+    });
   }
 
   /**
    * One budget per client across every protected route, so the base class's per-route machinery has nothing to
    * decide: it reads five reflector keys per throttler (no route sets `@Throttle` or `@SkipThrottle`; the route
    * policy is `@PublicRoute()`) and awaits three option values and two trackers, ~15 promises per request. Here
-   * the store's increment is the one await, and the client IP the second where there is no API key.
+   * the store's increment is the one await.
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http' || routePolicy(context).public) {
@@ -59,30 +63,31 @@ export class RateLimitGuard extends ThrottlerGuard {
     const req = http.getRequest<FastifyRequest>();
     // Headers go on the raw response: every answer is written there (hijacked replies, problem responses).
     const res = http.getResponse<FastifyReply>().raw;
-    for (const throttler of this.throttlers) {
-      await this.limit(throttler, req, res);
-    }
-    return true;
-  }
-
-  private async limit(throttler: ThrottlerOptions, req: FastifyRequest, res: ServerResponse): Promise<void> {
-    const name = throttler.name ?? 'default';
-    // Numbers: checked once in onModuleInit.
-    const { limit, ttl, blockDuration } = throttler as { limit: number; ttl: number; blockDuration?: number };
     // The key id the auth guard recorded; else the client IP (Fastify's request.ip: TRUST_PROXY decides about
     // X-Forwarded-For). Not the base class's getTracker: it prefers `ips[0]`, which on Fastify is the socket's peer.
     const key = `ballast:rl:${apiClientOf(req) ?? `ip:${req.ip}`}`;
-    const record: RateLimitRecord = await this.storageService.increment(key, ttl, limit, blockDuration ?? ttl, name);
-    if (record.failedOpen) {
-      return;
+    for (const { name, limit, ttl, blockDuration, policy } of this.budgets) {
+      const record: RateLimitRecord = await this.storageService.increment(key, ttl, limit, blockDuration, name);
+      if (record.failedOpen) {
+        continue;
+      }
+      res.setHeader('RateLimit-Policy', policy);
+      if (record.isBlocked) {
+        const retryAfterSeconds = Math.max(1, record.timeToBlockExpire);
+        res.setHeader('RateLimit', `"${name}";r=0;t=${retryAfterSeconds}`);
+        this.metrics.rateLimited.inc();
+        throw new BallastError('RATE_LIMITED', { retryAfterSeconds });
+      }
+      res.setHeader('RateLimit', `"${name}";r=${Math.max(0, limit - record.totalHits)};t=${Math.max(0, record.timeToExpire)}`);
     }
-    res.setHeader('RateLimit-Policy', `"${name}";q=${limit};w=${Math.ceil(ttl / 1000)}`);
-    if (record.isBlocked) {
-      const retryAfterSeconds = Math.max(1, record.timeToBlockExpire);
-      res.setHeader('RateLimit', `"${name}";r=0;t=${retryAfterSeconds}`);
-      this.metrics.rateLimited.inc();
-      throw new BallastError('RATE_LIMITED', { retryAfterSeconds });
-    }
-    res.setHeader('RateLimit', `"${name}";r=${Math.max(0, limit - record.totalHits)};t=${Math.max(0, record.timeToExpire)}`);
+    return true;
   }
+}
+
+interface Budget {
+  name: string;
+  limit: number;
+  ttl: number;
+  blockDuration: number;
+  policy: string;
 }

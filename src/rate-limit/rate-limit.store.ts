@@ -77,8 +77,9 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<RateLimitRecord> {
     try {
-      const ask = () => this.backend.increment(key, ttl, limit, blockDuration, throttlerName);
-      const record = this.breaker ? await this.breaker.execute(ask) : await ask();
+      const record = this.breaker
+        ? await this.breaker.execute(() => this.backend.increment(key, ttl, limit, blockDuration, throttlerName))
+        : await this.backend.increment(key, ttl, limit, blockDuration, throttlerName);
       if (this.failingOpen) {
         this.failingOpen = false;
         this.logger.info('rate-limit store answering again; limits enforced');

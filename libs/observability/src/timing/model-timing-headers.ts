@@ -27,10 +27,10 @@ export function modelTimingHeaders(): Record<string, string> {
   };
   context.outcome.timing = figures;
   const attempts = context.outcome.attempts ?? timings.attempts;
+  const { ballast, failed, backoff, queue } = figures;
   return {
     'X-Ballast-Attempts': String(attempts),
-    'Server-Timing': Object.entries(figures)
-      .map(([name, ms]) => `${name};dur=${ms}`)
-      .join(', '),
+    // One template, not entries().map().join(): the same header on every model answer, without the arrays.
+    'Server-Timing': `ballast;dur=${ballast}, upstream;dur=${figures.upstream}, failed;dur=${failed}, backoff;dur=${backoff}, queue;dur=${queue}`,
   };
 }
