@@ -68,23 +68,45 @@ async function countBuild(main: string, upstreamOrigin: string, models: string, 
 
 /** Bytes allocated per request by the function that allocated them (inlined callees count for their caller). */
 function allocationsByFunction(profile: NonNullable<Counted['profile']>, appRoot: string): Map<string, number> {
+  return allocationsBy(profile, (node) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    return `${functionName || '(anonymous)'} ${url.replace(/.*node_modules\//, '').replace(appRoot, '')}:${lineNumber + 1}`;
+  });
+}
+
+/**
+ * The same bytes by the nearest of Ballast's own files on the stack: what Node and the libraries allocate charged
+ * to the Ballast code that called them (the framework's own work, before any of Ballast's code, stays with the
+ * package). Which layer a change would have to touch.
+ */
+function allocationsByCallerFile(profile: NonNullable<Counted['profile']>, appRoot: string): Map<string, number> {
+  const packageOf = (url: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.startsWith('node:') ? 'node' : 'native');
+  return allocationsBy(profile, (node, callers) => {
+    const own = [node, ...callers].find((frame) => frame.callFrame.url.startsWith(appRoot));
+    return own ? own.callFrame.url.replace(appRoot, '') : `(${packageOf(node.callFrame.url)}, no Ballast caller)`;
+  });
+}
+
+function allocationsBy(
+  profile: NonNullable<Counted['profile']>,
+  keyOf: (node: HeapNode, callers: HeapNode[]) => string,
+): Map<string, number> {
   const sizeOf = new Map<number, number>();
   for (const sample of profile.samples) {
     sizeOf.set(sample.nodeId, (sizeOf.get(sample.nodeId) ?? 0) + sample.size);
   }
-  const byFunction = new Map<string, number>();
-  const visit = (node: HeapNode): void => {
+  const byKey = new Map<string, number>();
+  const visit = (node: HeapNode, callers: HeapNode[]): void => {
     const bytes = sizeOf.get(node.id);
     if (bytes) {
-      const { functionName, url, lineNumber } = node.callFrame;
-      const where = url.replace(/.*node_modules\//, '').replace(appRoot, '');
-      const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
-      byFunction.set(key, (byFunction.get(key) ?? 0) + bytes / COUNTED);
+      const key = keyOf(node, callers);
+      byKey.set(key, (byKey.get(key) ?? 0) + bytes / COUNTED);
     }
-    node.children.forEach(visit);
+    const below = [node, ...callers];
+    node.children.forEach((child) => visit(child, below));
   };
-  visit(profile.head);
-  return byFunction;
+  visit(profile.head, []);
+  return byKey;
 }
 
 async function main(): Promise<void> {
@@ -110,6 +132,12 @@ async function main(): Promise<void> {
       out.write(`  allocated per request: ${(total / 1024).toFixed(1)} KB; most by:\n`);
       for (const [where, bytes] of [...allocations].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 15))) {
         out.write(`    ${(bytes / 1024).toFixed(2).padStart(6)} KB  ${where}\n`);
+      }
+      if (counted.profile) {
+        out.write(`  the same by the nearest of Ballast's files on the stack (what Node and the libraries allocate for it):\n`);
+        for (const [file, bytes] of [...allocationsByCallerFile(counted.profile, appRoot)].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+          out.write(`    ${(bytes / 1024).toFixed(2).padStart(6)} KB  ${file}\n`);
+        }
       }
     }
   } finally {
