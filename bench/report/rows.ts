@@ -10,7 +10,7 @@ import type { VisionFigure } from '../scenarios/vision';
 import type { LatencySummary } from '../support/stats';
 import type { WorstCaseFigure } from '../scenarios/worst-case-memory';
 import type { TargetName } from '../support/targets';
-import { added, fmt, ratio, Row, verdict } from './table';
+import { added, fmt, ratio, Row, verdict, withAdded } from './table';
 
 export const TARGETS = {
   addedP50At200Ms: 1,
@@ -46,8 +46,8 @@ function pacedRows(figure: PacedFigure): Row[] {
     return {
       figure: `chat ${p} @ ${rate} rps paced (ms)`,
       direct: fmt(latency.direct[p]),
-      proxy: `${fmt(latency.proxy[p])} (${added(latency.proxy[p], latency.direct[p], '')})`,
-      floor: floor ? `${fmt(floor[p])} (${added(floor[p], latency.direct[p], '')})` : '—',
+      proxy: withAdded(latency.proxy[p], latency.direct[p]),
+      floor: withAdded(floor?.[p], latency.direct[p]),
       ballast: fmt(latency.ballast[p]),
       vsDirect: added(latency.ballast[p], latency.direct[p]),
       vsFloor: floor ? added(latency.ballast[p], floor[p]) : '—',
@@ -160,7 +160,6 @@ function timingRows(s: StreamingFigure): Row[] {
   const floorFirst = f.floor as LatencySummary | undefined;
   const floorTransit = t.floor as number | undefined;
   const floorLater = s.laterChunks.floor as number | undefined;
-  const withAdded = (value: number | undefined, base: number) => (value === undefined ? '—' : `${fmt(value)} (${added(value, base, '')})`);
   return [
     {
       figure: 'stream: time to first chunk p50 (ms)',

@@ -53,6 +53,11 @@ export function added(ballast: number, direct: number, unit = ' ms'): string {
   return Number.isFinite(ballast) && Number.isFinite(direct) ? `+${fmt(ballast - direct, unit)}`.replace('+-', '−') : '—';
 }
 
+/** A middle's figure with what it adds to going direct: `1.55 (+0.85)`; `—` where it was not measured. */
+export function withAdded(value: number | undefined, direct: number): string {
+  return value === undefined ? '—' : `${fmt(value)} (${added(value, direct, '')})`;
+}
+
 export function ratio(ballast: number, direct: number): string {
   return Number.isFinite(ballast) && Number.isFinite(direct) && direct !== 0 ? `${(ballast / direct).toFixed(2)}×` : '—';
 }
