@@ -9,11 +9,14 @@
  * path/to/main.js (a build of Ballast), path/to/main.js@2 (that build with WORKERS=2),
  * path/to/main.js#--flag,--flag (that build with these node flags, e.g. a V8 heap setting),
  * or path/to/main.js?NAME=value,NAME=value (that build with these environment variables, e.g. DOCS=false).
+ * --paced=RATE: open-loop non-streaming chat at RATE req/s instead (load/paced.ts), going direct in every round
+ * too: p50 / p99 added over direct from every round's samples, and CPU per request — the paced figures' A/B.
  *   cp -r dist /tmp/ab/before && ln -s "$PWD/node_modules" /tmp/ab/node_modules
  *   … bench/ab.ts floor /tmp/ab/before/src/main.js dist/src/main.js dist/src/main.js@2
  */
 import { writeModelsFile } from '../test/support/models-file';
 import { closedLoop } from './load/closed-loop';
+import { paced, pool } from './load/paced';
 import {
   allWorkersListening,
   Child,
@@ -25,6 +28,7 @@ import {
   startUpstream,
 } from './support/children';
 import { treeCpuMs } from './support/proc-stats';
+import { summarise } from './support/stats';
 import { CHAT_PATH, chatBody } from './support/targets';
 
 interface Entry {
@@ -33,6 +37,8 @@ interface Entry {
   model: string;
   rps: number[];
   cpu: number[];
+  /** Paced mode: every round's latencies, ms. */
+  latencies: number[];
 }
 
 function median(values: number[]): number {
@@ -47,14 +53,28 @@ function option(args: string[], name: string, fallback: number): number {
 
 async function start(spec: string, index: number, upstreamOrigin: string, models: string): Promise<Entry> {
   if (spec === 'floor') {
-    return { label: spec, child: await startFrameworkFloor(`ab-${index}-floor`, upstreamOrigin), model: 'bench-model', rps: [], cpu: [] };
+    return {
+      label: spec,
+      child: await startFrameworkFloor(`ab-${index}-floor`, upstreamOrigin),
+      model: 'bench-model',
+      rps: [],
+      cpu: [],
+      latencies: [],
+    };
   }
   if (spec === 'floor-express-raw' || spec === 'floor-fastify') {
     const child = await startFrameworkFloor(`ab-${index}-${spec}`, upstreamOrigin, [], spec.slice('floor-'.length) as FloorVariant);
-    return { label: spec, child, model: 'bench-model', rps: [], cpu: [] };
+    return { label: spec, child, model: 'bench-model', rps: [], cpu: [], latencies: [] };
   }
   if (spec === 'proxy') {
-    return { label: spec, child: await startBareProxy(`ab-${index}-proxy`, upstreamOrigin), model: 'bench-model', rps: [], cpu: [] };
+    return {
+      label: spec,
+      child: await startBareProxy(`ab-${index}-proxy`, upstreamOrigin),
+      model: 'bench-model',
+      rps: [],
+      cpu: [],
+      latencies: [],
+    };
   }
   const [withEnv, flags] = spec.split('#');
   const [build, settings] = withEnv.split('?');
@@ -65,7 +85,7 @@ async function start(spec: string, index: number, upstreamOrigin: string, models
   if (workers && Number(workers) > 1) {
     await allWorkersListening(child);
   }
-  return { label: spec, child, model: 'chat', rps: [], cpu: [] };
+  return { label: spec, child, model: 'chat', rps: [], cpu: [], latencies: [] };
 }
 
 async function main(): Promise<void> {
@@ -73,9 +93,10 @@ async function main(): Promise<void> {
   const specs = args.filter((arg) => !arg.startsWith('--'));
   const seconds = option(args, 'seconds', 5);
   const rounds = option(args, 'rounds', 3);
+  const rate = option(args, 'paced', 0);
   if (specs.length === 0) {
     throw new Error(
-      'usage: bench/ab.ts [--seconds=5] [--rounds=3] floor|floor-express-raw|floor-fastify|proxy|main.js[@WORKERS][#NODE_FLAGS] …',
+      'usage: bench/ab.ts [--seconds=5] [--rounds=3] [--paced=RATE] floor|floor-express-raw|floor-fastify|proxy|main.js[@WORKERS][#NODE_FLAGS] …',
     );
   }
   const upstream = await startUpstream('ab-upstream');
@@ -83,6 +104,9 @@ async function main(): Promise<void> {
     providers: { upstream: { type: 'openai', baseUrl: `${upstream.origin}/v1`, maxConcurrency: 10_000 } },
     models: { chat: { route: [{ provider: 'upstream', model: 'bench-model' }] } },
   });
+  if (rate > 0) {
+    return pacedRounds(specs, upstream, models, { rate, seconds, rounds });
+  }
   const entries: Entry[] = [];
   try {
     for (const [index, spec] of specs.entries()) {
@@ -116,6 +140,53 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${entry.label.padEnd(40)} ${rps.toFixed(0).padStart(6)} req/s (${(rps / median(base.rps)).toFixed(2)}×)  ` +
         `${cpu.toFixed(3)} ms CPU/request (${(cpu / median(base.cpu)).toFixed(2)}×)\n`,
+    );
+  }
+}
+
+/** The same targets at an open-loop rate, going direct in every round too, so that each target's added latency is of the same minutes. */
+async function pacedRounds(
+  specs: string[],
+  upstream: Child,
+  models: string,
+  { rate, seconds, rounds }: { rate: number; seconds: number; rounds: number },
+): Promise<void> {
+  const direct: Entry = { label: 'direct', child: upstream, model: 'bench-model', rps: [], cpu: [], latencies: [] };
+  const entries: Entry[] = [];
+  try {
+    for (const [index, spec] of specs.entries()) {
+      entries.push(await start(spec, index, upstream.origin, models));
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const entry of round % 2 === 0 ? [direct, ...entries] : [direct, ...entries].reverse()) {
+        const client = pool(entry.child.origin);
+        const options = { rate, path: CHAT_PATH, body: chatBody({ name: 'ballast', origin: '', model: entry.model }), timeoutMs: 10_000 };
+        await paced(client, { ...options, durationMs: 2_000 });
+        const before = treeCpuMs(entry.child.pid);
+        const result = await paced(client, { ...options, durationMs: seconds * 1000 });
+        entry.cpu.push((treeCpuMs(entry.child.pid) - before) / result.sent);
+        await client.close();
+        entry.latencies.push(...result.latencies);
+        const { p50, p99 } = summarise(result.latencies);
+        process.stderr.write(
+          `round ${round + 1} ${entry.label}: p50 ${p50.toFixed(2)} p99 ${p99.toFixed(2)} ms, ${entry.cpu.at(-1)!.toFixed(3)} ms CPU/request, ` +
+            `${result.sent - result.ok} not 2xx\n`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all(entries.map((entry) => entry.child.stop()));
+    await upstream.stop();
+  }
+  const base = summarise(direct.latencies);
+  process.stdout.write(
+    `${rounds} rounds of ${seconds} s at ${rate} req/s paced; added over direct (p50 ${base.p50.toFixed(2)}, p99 ${base.p99.toFixed(2)} ms)\n`,
+  );
+  for (const entry of entries) {
+    const { p50, p99 } = summarise(entry.latencies);
+    process.stdout.write(
+      `${entry.label.padEnd(40)} p50 +${(p50 - base.p50).toFixed(2)}  p99 +${(p99 - base.p99).toFixed(2)} ms  ` +
+        `${median(entry.cpu).toFixed(3)} ms CPU/request\n`,
     );
   }
 }
