@@ -37,6 +37,7 @@ import {
 } from './support/children';
 import { WORST_CASE_CONCURRENCY, worstCaseMemory } from './scenarios/worst-case-memory';
 import { freePort } from './support/free-port';
+import { machineCpu, stealSince } from './support/proc-stats';
 import { benchSettings } from './support/settings';
 import { Target } from './support/targets';
 
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
   const settings = benchSettings();
   const parts = partsToRun();
   const startedAt = new Date();
+  const cpuAtStart = machineCpu();
   const limit = openFileLimit();
   // Each open stream costs this process one socket; keep a margin for everything else.
   settings.openStreams = settings.openStreams.map((n) => Math.min(n, limit - 512));
@@ -211,7 +213,8 @@ async function main(): Promise<void> {
     durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
     mode: settings.quick ? 'quick' : 'full',
     parts: [...parts],
-    machine: machine(),
+    // Steal over the run: on a VM it is the tail the hypervisor adds to every target alike.
+    machine: { ...machine(), ...stealSince(cpuAtStart) },
     settings,
     ballastMain: process.env.BENCH_BALLAST_MAIN ?? 'dist/src/main.js',
     table,
@@ -222,7 +225,10 @@ async function main(): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\n${rendered}\n\n`);
-  progress(`${report.durationS} s; written to ${file}`);
+  progress(
+    `${report.durationS} s, steal ${report.machine.stealPercent}% of the machine's CPU time ` +
+      `(${report.machine.stealPercentOfBusy}% of its busy time); written to ${file}`,
+  );
 }
 
 process.once('SIGINT', () => {

@@ -41,3 +41,31 @@ export function treeCpuMs(pid: number): number {
   }
   return childPids(pid).reduce((sum, child) => sum + treeCpuMs(child), total);
 }
+
+/** The whole machine's CPU time so far (every CPU, /proc/stat), in clock ticks, by what it went to. */
+export interface MachineCpu {
+  busy: number;
+  /** Time the hypervisor gave this VM's vCPUs to someone else while they had work to do. */
+  steal: number;
+  total: number;
+}
+
+export function machineCpu(): MachineCpu {
+  return machineCpuOf(readFileSync('/proc/stat', 'utf8'));
+}
+
+/** From /proc/stat's first line: `cpu user nice system idle iowait irq softirq steal guest guest_nice` (guest is inside user). */
+export function machineCpuOf(procStat: string): MachineCpu {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = procStat.split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { busy: user + nice + system + irq + softirq, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+}
+
+/** Steal since `before`, as a share of all the machine's CPU time and of the time its vCPUs were busy or stolen. */
+export function stealSince(before: MachineCpu, now = machineCpu()): { stealPercent: number; stealPercentOfBusy: number } {
+  const steal = now.steal - before.steal;
+  const busy = now.busy - before.busy;
+  return {
+    stealPercent: Math.round((1000 * steal) / Math.max(1, now.total - before.total)) / 10,
+    stealPercentOfBusy: Math.round((1000 * steal) / Math.max(1, busy + steal)) / 10,
+  };
+}
