@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ShutdownModule } from '../shutdown';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
+import { ContextWindowCheck } from './context-window-check';
 import { ModelsController } from './models.controller';
 import { ResumableStreams } from './resume/resumable-streams';
 import { StreamsController } from './streams.controller';
@@ -9,6 +10,6 @@ import { StreamsController } from './streams.controller';
 @Module({
   imports: [ShutdownModule],
   controllers: [ChatController, StreamsController, ModelsController],
-  providers: [ChatService, ResumableStreams],
+  providers: [ChatService, ContextWindowCheck, ResumableStreams],
 })
 export class ChatModule {}

@@ -1,19 +1,19 @@
 import { ImagePipeline } from '@ballast/imaging';
-import { CHAT_ROUTING, ChatRouting, ChatRequest, MODEL_ROUTER, ModelRouter, RoutedStream, Routed, ChatCompletion } from '@ballast/models';
+import { CHAT_ROUTING, ChatRouting, ChatRequest, RoutedStream, Routed, ChatCompletion } from '@ballast/models';
 import type { StreamOptions } from '@ballast/models';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
+import { ContextWindowCheck } from './context-window-check';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { prepareImages } from './prepare-images';
-import { assertFitsContext } from './prompt-tokens';
 
 /** A chat request made ready for the router: checked against the context window, images normalised. */
 @Injectable()
 export class ChatService {
   constructor(
     @Inject(CHAT_ROUTING) private readonly routing: ChatRouting,
-    @Inject(MODEL_ROUTER) private readonly router: ModelRouter,
+    private readonly contextWindow: ContextWindowCheck,
     private readonly images: ImagePipeline,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -30,7 +30,7 @@ export class ChatService {
   }
 
   private async prepare(dto: ChatCompletionRequestDto): Promise<ChatRequest> {
-    assertFitsContext(this.router.route(dto.model), dto.messages, dto.max_completion_tokens ?? dto.max_tokens ?? undefined);
+    this.contextWindow.assertFits(dto.model, dto.messages, dto.max_completion_tokens ?? dto.max_tokens ?? undefined);
     const { model: _model, stream: _stream, ...passthrough } = dto;
     const messages = await prepareImages(dto.messages as unknown as Array<Record<string, unknown>>, this.images, {
       maxBytes: this.config.maxUploadBytes,

@@ -1,6 +1,8 @@
 import { BallastError } from '@ballast/errors';
 import type { RouteTarget } from '@ballast/models';
-import { countTokens } from 'gpt-tokenizer';
+
+/** One text's tokens (gpt-tokenizer's `countTokens`, o200k). */
+export type CountTokens = (text: string) => number;
 
 /** OpenAI's chat framing: a few tokens per message, three to prime the reply. */
 const PER_MESSAGE = 4;
@@ -8,7 +10,7 @@ const REPLY_PRIMING = 3;
 /** A high-detail image tile budget; VL models vary, this errs on the generous side. */
 const PER_IMAGE = 765;
 
-interface MessageLike {
+export interface MessageLike {
   content?: unknown;
   name?: unknown;
 }
@@ -17,7 +19,7 @@ interface MessageLike {
  * Prompt tokens with the o200k tokenizer (GPT-4o's). For other model
  * families it is an estimate, close enough to refuse what cannot fit.
  */
-export function countPromptTokens(messages: MessageLike[]): number {
+export function countPromptTokens(messages: MessageLike[], countTokens: CountTokens): number {
   let total = REPLY_PRIMING;
   for (const message of messages) {
     total += PER_MESSAGE + (typeof message.name === 'string' ? countTokens(message.name) : 0);
@@ -32,21 +34,33 @@ export function countPromptTokens(messages: MessageLike[]): number {
   return total;
 }
 
-/** Refuses, before any upstream call, a request that fits no route entry's declared context window. */
-export function assertFitsContext(route: RouteTarget[], messages: MessageLike[], completionTokens: number | undefined): void {
-  const windows = route.map((target) => target.contextWindow);
-  if (windows.some((window) => window === undefined)) {
-    return; // some entry did not declare a limit: let it try
+/** The largest context window of the route, when every entry declares one; otherwise some entry may take any prompt. */
+export function largestDeclaredWindow(route: RouteTarget[]): number | undefined {
+  let largest = 0;
+  for (const target of route) {
+    if (target.contextWindow === undefined) {
+      return undefined;
+    }
+    largest = Math.max(largest, target.contextWindow);
   }
-  const largest = Math.max(...(windows as number[]));
-  const prompt = countPromptTokens(messages);
+  return route.length > 0 ? largest : undefined;
+}
+
+/** Refuses, before any upstream call, a prompt (and the answer asked for) larger than `window`. */
+export function assertFitsWindow(
+  window: number,
+  messages: MessageLike[],
+  completionTokens: number | undefined,
+  countTokens: CountTokens,
+): void {
+  const prompt = countPromptTokens(messages, countTokens);
   const wanted = prompt + (completionTokens ?? 0);
-  if (wanted > largest) {
+  if (wanted > window) {
     throw new BallastError('CONTEXT_LENGTH_EXCEEDED', {
       detail:
         `The prompt is about ${prompt} tokens and ${completionTokens ?? 0} more were requested for the answer, ` +
-        `${wanted} in all; this model accepts at most ${largest}. Shorten the messages or lower max_tokens.`,
-      extensions: { prompt_tokens: prompt, requested_completion_tokens: completionTokens ?? 0, context_window: largest },
+        `${wanted} in all; this model accepts at most ${window}. Shorten the messages or lower max_tokens.`,
+      extensions: { prompt_tokens: prompt, requested_completion_tokens: completionTokens ?? 0, context_window: window },
     });
   }
 }
