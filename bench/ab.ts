@@ -7,7 +7,7 @@
  *   npx ts-node --transpile-only -r tsconfig-paths/register bench/ab.ts [--seconds=5] [--rounds=3] TARGET…
  * TARGET: floor (bench/framework-floor.ts), floor-express-raw and floor-fastify (its variants), proxy (bench/bare-proxy.ts),
  * path/to/main.js (a build of Ballast), path/to/main.js@2 (that build with WORKERS=2),
- * path/to/main.js#--flag,--flag (that build with these node flags, e.g. a V8 heap setting),
+ * path/to/main.js#--flag,--flag (that build with these node flags, e.g. a V8 heap setting; floor#… and proxy#… too),
  * or path/to/main.js?NAME=value,NAME=value (that build with these environment variables, e.g. DOCS=false).
  * --paced=RATE: open-loop non-streaming chat at RATE req/s instead (load/paced.ts), going direct in every round
  * too: p50 / p99 added over direct from every round's samples, and CPU per request — the paced figures' A/B.
@@ -52,34 +52,18 @@ function option(args: string[], name: string, fallback: number): number {
 }
 
 async function start(spec: string, index: number, upstreamOrigin: string, models: string): Promise<Entry> {
-  if (spec === 'floor') {
-    return {
-      label: spec,
-      child: await startFrameworkFloor(`ab-${index}-floor`, upstreamOrigin),
-      model: 'bench-model',
-      rps: [],
-      cpu: [],
-      latencies: [],
-    };
-  }
-  if (spec === 'floor-express-raw' || spec === 'floor-fastify') {
-    const child = await startFrameworkFloor(`ab-${index}-${spec}`, upstreamOrigin, [], spec.slice('floor-'.length) as FloorVariant);
-    return { label: spec, child, model: 'bench-model', rps: [], cpu: [], latencies: [] };
-  }
-  if (spec === 'proxy') {
-    return {
-      label: spec,
-      child: await startBareProxy(`ab-${index}-proxy`, upstreamOrigin),
-      model: 'bench-model',
-      rps: [],
-      cpu: [],
-      latencies: [],
-    };
-  }
-  const [withEnv, flags] = spec.split('#');
-  const [build, settings] = withEnv.split('?');
-  const [main, workers] = build.split('@');
+  const [target, flags] = spec.split('#');
   const nodeArgs = flags ? flags.split(',') : [];
+  const bareEntry = (child: Child): Entry => ({ label: spec, child, model: 'bench-model', rps: [], cpu: [], latencies: [] });
+  if (target === 'floor' || target === 'floor-express-raw' || target === 'floor-fastify') {
+    const variant = (target === 'floor' ? 'express' : target.slice('floor-'.length)) as FloorVariant;
+    return bareEntry(await startFrameworkFloor(`ab-${index}-${target}`, upstreamOrigin, nodeArgs, variant));
+  }
+  if (target === 'proxy') {
+    return bareEntry(await startBareProxy(`ab-${index}-proxy`, upstreamOrigin, {}, nodeArgs));
+  }
+  const [build, settings] = target.split('?');
+  const [main, workers] = build.split('@');
   const env = Object.fromEntries((settings ? settings.split(',') : []).map((setting) => setting.split('=', 2)));
   const child = await startBallast(`ab-${index}-ballast`, models, { ...env, ...(workers ? { WORKERS: workers } : {}) }, nodeArgs, main);
   if (workers && Number(workers) > 1) {
