@@ -149,7 +149,9 @@ describe('pools of replicas against real upstreams', () => {
   }, 90_000);
 
   it('adaptive concurrency settles the limit near 20 for an upstream that slows past 20 in flight, and sheds the rest', async () => {
-    a.setDefault({ kind: 'load-latency', ms: 50, aboveInFlight: 20, slowMs: 100 });
+    // Calls long enough (200 ms) that this process's own CPU, which the limiter reads as latency too, stays far
+    // under the 10% it tolerates on a slow host (at 50 ms a 2.5x slower VM pulled the limit down to 10).
+    a.setDefault({ kind: 'load-latency', ms: 200, aboveInFlight: 20, slowMs: 400 });
     const { chat, metrics } = buildRouter({
       providers: {
         a: {
@@ -182,7 +184,7 @@ describe('pools of replicas against real upstreams', () => {
     expect(limit).toBeGreaterThanOrEqual(12);
     expect(limit).toBeLessThanOrEqual(32);
     expect(a.maxInFlight).toBeLessThanOrEqual(40);
-    expect(served).toBeGreaterThan(500);
+    expect(served).toBeGreaterThan(300); // 550–570 here with the other core kept busy
     expect(shed.length).toBeGreaterThan(0);
     for (const error of shed) {
       expect(error).toMatchObject({ code: 'MODEL_OVERLOADED', retryAfterSeconds: expect.any(Number) });
