@@ -30,7 +30,7 @@ export class ChatService {
   }
 
   private async prepare(dto: ChatCompletionRequestDto): Promise<ChatRequest> {
-    this.contextWindow.assertFits(dto.model, dto.messages, dto.max_completion_tokens ?? dto.max_tokens ?? undefined);
+    await this.contextWindow.assertFits(dto.model, dto.messages, dto.max_completion_tokens ?? dto.max_tokens ?? undefined);
     const { model: _model, stream: _stream, ...passthrough } = dto;
     const messages = await prepareImages(dto.messages as unknown as Array<Record<string, unknown>>, this.images, {
       maxBytes: this.config.maxUploadBytes,

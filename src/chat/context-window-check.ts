@@ -1,45 +1,64 @@
+import { ROOT_LOGGER } from '@ballast/observability';
 import { MODEL_ROUTER, ModelRouter } from '@ballast/models';
-import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
-import { assertFitsWindow, CountTokens, largestDeclaredWindow, MessageLike } from './prompt-tokens';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { assertFitsWindow, largestDeclaredWindow, MessageLike, promptParts } from './prompt-tokens';
+import { TokenizerThread } from './tokenizer-thread';
 
-/** Loads the tokenizer the check counts with. */
-export const LOAD_TOKENIZER = Symbol('LOAD_TOKENIZER');
-export type LoadTokenizer = () => CountTokens;
-
-const loadGptTokenizer: LoadTokenizer = () =>
-  // A require rather than an import so that the module (and its tables) is loaded only on this call; synchronous,
-  // at start-up, where the ~0.25 s it takes is not a request's.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('gpt-tokenizer') as typeof import('gpt-tokenizer')).countTokens;
+/** Counts texts' tokens: the tokenizer thread, or another counter where one is provided (tests). */
+export interface TokenCounter {
+  start(): void;
+  count(texts: string[]): Promise<number[]>;
+  close(): Promise<void>;
+}
+export const TOKEN_COUNTER = Symbol('TOKEN_COUNTER');
 
 /**
  * The context-window check before any upstream call, for the models whose
- * every route entry declares `contextWindow`. gpt-tokenizer's o200k ranks
- * are a Map of 200k strings, ~14 MB that every major GC of this process
- * then marks (measured: the heap after a mark-compact 48 → 34 MB without
- * it, each pause about half as long), so they are loaded at start-up only
- * when some model can use them, and never otherwise.
+ * every route entry declares `contextWindow`: prompt tokens with the o200k
+ * tokenizer (GPT-4o's; for other model families an estimate, close enough
+ * to refuse what cannot fit). The tokenizer runs in a thread of its own
+ * (tokenizer-thread.ts says why), started at start-up only when some model
+ * can use it.
  */
 @Injectable()
-export class ContextWindowCheck implements OnModuleInit {
-  private countTokens?: CountTokens;
+export class ContextWindowCheck implements OnModuleInit, OnApplicationShutdown {
+  private counting = false;
 
   constructor(
     @Inject(MODEL_ROUTER) private readonly router: Pick<ModelRouter, 'publicModels' | 'route'>,
-    @Optional() @Inject(LOAD_TOKENIZER) private readonly loadTokenizer: LoadTokenizer = loadGptTokenizer,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(TOKEN_COUNTER) private readonly counter: TokenCounter = new TokenizerThread(),
   ) {}
 
   onModuleInit(): void {
     if (this.router.publicModels.some((model) => largestDeclaredWindow(this.router.route(model)) !== undefined)) {
-      this.countTokens = this.loadTokenizer();
+      this.counting = true;
+      this.counter.start();
     }
   }
 
-  /** Throws MODEL_NOT_FOUND for a model that does not exist, CONTEXT_LENGTH_EXCEEDED for a prompt that fits no entry. */
-  assertFits(model: string, messages: MessageLike[], completionTokens: number | undefined): void {
+  onApplicationShutdown(): Promise<void> {
+    return this.counter.close();
+  }
+
+  /** Rejects with MODEL_NOT_FOUND for a model that does not exist, CONTEXT_LENGTH_EXCEEDED for a prompt that fits no entry. */
+  async assertFits(model: string, messages: MessageLike[], completionTokens: number | undefined): Promise<void> {
     const window = largestDeclaredWindow(this.router.route(model));
-    if (window !== undefined && this.countTokens) {
-      assertFitsWindow(window, messages, completionTokens, this.countTokens);
+    if (window === undefined || !this.counting) {
+      return;
     }
+    const { texts, fixedTokens } = promptParts(messages);
+    let prompt = fixedTokens;
+    try {
+      for (const tokens of texts.length > 0 ? await this.counter.count(texts) : []) {
+        prompt += tokens;
+      }
+    } catch (error) {
+      // Not counted is not refused: the upstream judges, and its refusal still moves to a larger entry.
+      this.logger.warn({ err: error, model }, 'context-window check skipped: the tokenizer thread failed');
+      return;
+    }
+    assertFitsWindow(window, prompt, completionTokens);
   }
 }

@@ -1,9 +1,6 @@
 import { BallastError } from '@ballast/errors';
 import type { RouteTarget } from '@ballast/models';
 
-/** One text's tokens (gpt-tokenizer's `countTokens`, o200k). */
-export type CountTokens = (text: string) => number;
-
 /** OpenAI's chat framing: a few tokens per message, three to prime the reply. */
 const PER_MESSAGE = 4;
 const REPLY_PRIMING = 3;
@@ -15,23 +12,34 @@ export interface MessageLike {
   name?: unknown;
 }
 
-/**
- * Prompt tokens with the o200k tokenizer (GPT-4o's). For other model
- * families it is an estimate, close enough to refuse what cannot fit.
- */
-export function countPromptTokens(messages: MessageLike[], countTokens: CountTokens): number {
-  let total = REPLY_PRIMING;
+/** What a prompt's tokens are counted from: its texts (to the tokenizer) and the tokens they do not hold. */
+export interface PromptParts {
+  texts: string[];
+  /** The chat framing and the images' tile budget. */
+  fixedTokens: number;
+}
+
+export function promptParts(messages: MessageLike[]): PromptParts {
+  const texts: string[] = [];
+  let fixedTokens = REPLY_PRIMING;
   for (const message of messages) {
-    total += PER_MESSAGE + (typeof message.name === 'string' ? countTokens(message.name) : 0);
+    fixedTokens += PER_MESSAGE;
+    if (typeof message.name === 'string') {
+      texts.push(message.name);
+    }
     if (typeof message.content === 'string') {
-      total += countTokens(message.content);
+      texts.push(message.content);
     } else if (Array.isArray(message.content)) {
       for (const part of message.content as Array<{ type?: string; text?: string }>) {
-        total += part.type === 'text' && typeof part.text === 'string' ? countTokens(part.text) : part.type === 'image_url' ? PER_IMAGE : 0;
+        if (part.type === 'text' && typeof part.text === 'string') {
+          texts.push(part.text);
+        } else if (part.type === 'image_url') {
+          fixedTokens += PER_IMAGE;
+        }
       }
     }
   }
-  return total;
+  return { texts, fixedTokens };
 }
 
 /** The largest context window of the route, when every entry declares one; otherwise some entry may take any prompt. */
@@ -47,13 +55,7 @@ export function largestDeclaredWindow(route: RouteTarget[]): number | undefined 
 }
 
 /** Refuses, before any upstream call, a prompt (and the answer asked for) larger than `window`. */
-export function assertFitsWindow(
-  window: number,
-  messages: MessageLike[],
-  completionTokens: number | undefined,
-  countTokens: CountTokens,
-): void {
-  const prompt = countPromptTokens(messages, countTokens);
+export function assertFitsWindow(window: number, prompt: number, completionTokens: number | undefined): void {
   const wanted = prompt + (completionTokens ?? 0);
   if (wanted > window) {
     throw new BallastError('CONTEXT_LENGTH_EXCEEDED', {
