@@ -30,7 +30,10 @@ export class ChatService {
   }
 
   private async prepare(dto: ChatCompletionRequestDto): Promise<ChatRequest> {
-    await this.contextWindow.assertFits(dto.model, dto.messages, dto.max_completion_tokens ?? dto.max_tokens ?? undefined);
+    const counting = this.contextWindow.assertFits(dto.model, dto.messages, dto.max_completion_tokens ?? dto.max_tokens ?? undefined);
+    if (counting) {
+      await counting;
+    }
     const { model: _model, stream: _stream, ...passthrough } = dto;
     const messages = await prepareImages(dto.messages as unknown as Array<Record<string, unknown>>, this.images, {
       maxBytes: this.config.maxUploadBytes,

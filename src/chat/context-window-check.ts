@@ -42,12 +42,17 @@ export class ContextWindowCheck implements OnModuleInit, OnApplicationShutdown {
     return this.counter.close();
   }
 
-  /** Rejects with MODEL_NOT_FOUND for a model that does not exist, CONTEXT_LENGTH_EXCEEDED for a prompt that fits no entry. */
-  async assertFits(model: string, messages: MessageLike[], completionTokens: number | undefined): Promise<void> {
+  /**
+   * Throws MODEL_NOT_FOUND for a model that does not exist; for a model whose every entry declares a window, the
+   * count, rejecting with CONTEXT_LENGTH_EXCEEDED for a prompt that fits no entry. Nothing to wait for otherwise: a
+   * request the check does not apply to makes no promise here.
+   */
+  assertFits(model: string, messages: MessageLike[], completionTokens: number | undefined): Promise<void> | undefined {
     const window = largestDeclaredWindow(this.router.route(model));
-    if (window === undefined || !this.counting) {
-      return;
-    }
+    return window === undefined || !this.counting ? undefined : this.countWithin(window, messages, completionTokens);
+  }
+
+  private async countWithin(window: number, messages: MessageLike[], completionTokens: number | undefined): Promise<void> {
     const { texts, fixedTokens } = promptParts(messages);
     let prompt = fixedTokens;
     try {
@@ -56,7 +61,7 @@ export class ContextWindowCheck implements OnModuleInit, OnApplicationShutdown {
       }
     } catch (error) {
       // Not counted is not refused: the upstream judges, and its refusal still moves to a larger entry.
-      this.logger.warn({ err: error, model }, 'context-window check skipped: the tokenizer thread failed');
+      this.logger.warn({ err: error, window }, 'context-window check skipped: the tokenizer thread failed');
       return;
     }
     assertFitsWindow(window, prompt, completionTokens);
