@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ShutdownModule } from '../shutdown';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
-import { ContextWindowCheck } from './context-window-check';
+import { ContextWindowCheck, TokenizerThread } from './context-window';
 import { ModelsController } from './models.controller';
 import { ResumableStreams } from './resume/resumable-streams';
 import { StreamsController } from './streams.controller';
@@ -10,6 +10,6 @@ import { StreamsController } from './streams.controller';
 @Module({
   imports: [ShutdownModule],
   controllers: [ChatController, StreamsController, ModelsController],
-  providers: [ChatService, ContextWindowCheck, ResumableStreams],
+  providers: [ChatService, ContextWindowCheck, TokenizerThread, ResumableStreams],
 })
 export class ChatModule {}

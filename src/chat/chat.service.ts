@@ -4,7 +4,7 @@ import type { StreamOptions } from '@ballast/models';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config';
 import type { AppConfig } from '../config';
-import { ContextWindowCheck } from './context-window-check';
+import { ContextWindowCheck } from './context-window';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { prepareImages } from './prepare-images';
 

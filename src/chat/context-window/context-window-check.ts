@@ -1,17 +1,9 @@
 import { ROOT_LOGGER } from '@ballast/observability';
 import { MODEL_ROUTER, ModelRouter } from '@ballast/models';
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { assertFitsWindow, largestDeclaredWindow, MessageLike, promptParts } from './prompt-tokens';
 import { TokenizerThread } from './tokenizer-thread';
-
-/** Counts texts' tokens: the tokenizer thread, or another counter where one is provided (tests). */
-export interface TokenCounter {
-  start(): void;
-  count(texts: string[]): Promise<number[]>;
-  close(): Promise<void>;
-}
-export const TOKEN_COUNTER = Symbol('TOKEN_COUNTER');
 
 /**
  * The context-window check before any upstream call, for the models whose
@@ -23,23 +15,26 @@ export const TOKEN_COUNTER = Symbol('TOKEN_COUNTER');
  */
 @Injectable()
 export class ContextWindowCheck implements OnModuleInit, OnApplicationShutdown {
-  private counting = false;
+  /** Per public model, its largest window when every entry declares one; routes are built once at boot. */
+  private readonly windows = new Map<string, number | undefined>();
 
   constructor(
     @Inject(MODEL_ROUTER) private readonly router: Pick<ModelRouter, 'publicModels' | 'route'>,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-    @Optional() @Inject(TOKEN_COUNTER) private readonly counter: TokenCounter = new TokenizerThread(),
+    private readonly tokenizer: TokenizerThread,
   ) {}
 
   onModuleInit(): void {
-    if (this.router.publicModels.some((model) => largestDeclaredWindow(this.router.route(model)) !== undefined)) {
-      this.counting = true;
-      this.counter.start();
+    for (const model of this.router.publicModels) {
+      this.windows.set(model, largestDeclaredWindow(this.router.route(model)));
+    }
+    if ([...this.windows.values()].some((window) => window !== undefined)) {
+      this.tokenizer.start();
     }
   }
 
   onApplicationShutdown(): Promise<void> {
-    return this.counter.close();
+    return this.tokenizer.close();
   }
 
   /**
@@ -48,15 +43,21 @@ export class ContextWindowCheck implements OnModuleInit, OnApplicationShutdown {
    * request the check does not apply to makes no promise here.
    */
   assertFits(model: string, messages: MessageLike[], completionTokens: number | undefined): Promise<void> | undefined {
-    const window = largestDeclaredWindow(this.router.route(model));
-    return window === undefined || !this.counting ? undefined : this.countWithin(window, messages, completionTokens);
+    const window = this.windows.get(model);
+    if (window === undefined) {
+      if (!this.windows.has(model)) {
+        this.router.route(model); // the router's own MODEL_NOT_FOUND, with the names that exist
+      }
+      return undefined;
+    }
+    return this.countWithin(window, messages, completionTokens);
   }
 
   private async countWithin(window: number, messages: MessageLike[], completionTokens: number | undefined): Promise<void> {
     const { texts, fixedTokens } = promptParts(messages);
     let prompt = fixedTokens;
     try {
-      for (const tokens of texts.length > 0 ? await this.counter.count(texts) : []) {
+      for (const tokens of texts.length > 0 ? await this.tokenizer.count(texts) : []) {
         prompt += tokens;
       }
     } catch (error) {

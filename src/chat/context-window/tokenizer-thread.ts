@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 
 interface Running {
@@ -14,6 +15,7 @@ interface Running {
  * the path resolved here. A worker that dies fails what it was counting
  * and the next call starts another.
  */
+@Injectable()
 export class TokenizerThread {
   private running?: Running;
   private nextId = 0;

@@ -1,0 +1,2 @@
+export { ContextWindowCheck } from './context-window-check';
+export { TokenizerThread } from './tokenizer-thread';
