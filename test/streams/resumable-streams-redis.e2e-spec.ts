@@ -15,6 +15,17 @@ const json = (key: string, extra: Record<string, string> = {}) => ({
 });
 const body = JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: `echo:${ANSWER}` }] });
 
+/** Resolves once Redis lists `count` clients named `name` (each replica's ioredis connection, once it has connected). */
+async function untilConnected(redis: Redis, name: string, count: number): Promise<void> {
+  for (;;) {
+    const list = (await redis.client('LIST')) as string;
+    if (list.split('\n').filter((line) => line.includes(` name=${name} `)).length >= count) {
+      return;
+    }
+    await delay(20);
+  }
+}
+
 describe('resumable streams across two replicas sharing a real redis-server', () => {
   let redisServer: RedisServer | undefined;
   let redis: Redis;
@@ -41,6 +52,9 @@ describe('resumable streams across two replicas sharing a real redis-server', ()
     [a, b] = [spawnBallast(env), spawnBallast(env)];
     [portA, portB] = await Promise.all([a.listening, b.listening]);
     await Promise.all([waitUntilReady(portA), waitUntilReady(portB)]);
+    // Readiness waits for the rate limiter's connection, not the replay buffer's own: a stream started before
+    // that one is up is kept in A's memory only (fail-fast, no offline queue), and B would rightly answer 404.
+    await untilConnected(redis, 'ballast-replay', 2);
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
