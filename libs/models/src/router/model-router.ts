@@ -15,6 +15,11 @@ export type { Operation, RoutedHolding, RouteOptions } from './route-walk';
 /** A member's own refusals, as the span event names them (an abort while queued is no skip). */
 const SKIP_REASONS: Partial<Record<ErrorCode, string>> = { CIRCUIT_OPEN: 'circuit-open', MODEL_OVERLOADED: 'overloaded' };
 
+interface EntryLabels {
+  readonly entry: { model: string; provider: string };
+  readonly success: { model: string; provider: string; outcome: 'success' };
+}
+
 interface ModelRoute {
   steps: RouteStep[];
   fallbackOnContentRejected: boolean;
@@ -27,7 +32,9 @@ interface ModelRoute {
  */
 export class ModelRouter {
   private readonly routes = new Map<string, ModelRoute>();
-  private readonly records = new Map<string, EntryRecord>();
+  /** Keyed by the target itself: routes are built once, and a string key per outcome was a concatenation on every call. */
+  private readonly records = new Map<RouteTarget, EntryRecord>();
+  private readonly entryLabels = new Map<RouteTarget, EntryLabels>();
   /** Epoch ms of the last real call per provider; idle ones get probed. */
   readonly lastTraffic = new Map<string, number>();
   private readonly environment: WalkEnvironment;
@@ -101,7 +108,7 @@ export class ModelRouter {
   health(probes: ReadonlyMap<string, EntryHealth['lastProbe']> = new Map()): ModelHealth[] {
     return [...this.routes.keys()].map((name) => {
       const entries = this.route(name).map((target) => {
-        const record = this.records.get(this.key(target));
+        const record = this.records.get(target);
         return {
           provider: target.providerId,
           model: target.model,
@@ -132,21 +139,29 @@ export class ModelRouter {
   }
 
   private recordOutcome(target: RouteTarget, outcome: 'success' | ErrorCode, started: number): void {
-    const labels = { model: target.publicModel, provider: target.providerId };
-    this.metrics.modelRequests.inc({ ...labels, outcome });
-    this.metrics.modelDuration.observe(labels, (performance.now() - started) / 1000);
+    const labels = this.labelsOf(target);
+    this.metrics.modelRequests.inc(outcome === 'success' ? labels.success : { ...labels.entry, outcome });
+    this.metrics.modelDuration.observe(labels.entry, (performance.now() - started) / 1000);
     // Neither a vanished client nor our own shedding says anything about the entry.
     if (outcome === 'CLIENT_CLOSED_REQUEST' || outcome === 'SHUTTING_DOWN') {
       return;
     }
-    const key = this.key(target);
-    const record = this.records.get(key) ?? new EntryRecord();
-    this.records.set(key, record);
+    let record = this.records.get(target);
+    if (!record) {
+      record = new EntryRecord();
+      this.records.set(target, record);
+    }
     record.record(outcome === 'success', outcome);
   }
 
-  private key(target: RouteTarget): string {
-    // Pool members share their step's index: each keeps its own record.
-    return `${target.publicModel}\u0000${target.index}\u0000${target.providerId}\u0000${target.model}`;
+  /** Built once per entry; prom-client keeps the object it is first given, and none of these is changed after. */
+  private labelsOf(target: RouteTarget): EntryLabels {
+    let labels = this.entryLabels.get(target);
+    if (!labels) {
+      const entry = { model: target.publicModel, provider: target.providerId };
+      labels = { entry, success: { ...entry, outcome: 'success' } };
+      this.entryLabels.set(target, labels);
+    }
+    return labels;
   }
 }
