@@ -48,4 +48,12 @@ describe('KnownRoutes', () => {
     expect(routes.policyFor('GET', '/v1/chat/completions')).toBeUndefined();
     expect(routes.policyFor('POST', '/V1/CHAT/COMPLETIONS')).toBeUndefined();
   });
+
+  it('finds the same policy by the route template the router matched, for a param route too', () => {
+    expect(routes.policyForRoute('POST', '/v1/chat/completions')).toBe(routes.policyFor('POST', '/v1/chat/completions'));
+    expect(routes.policyForRoute('GET', '/v1/chat/streams/:requestId')).toBe(routes.policyFor('GET', '/v1/chat/streams/AbC-123'));
+    expect(routes.policyForRoute('GET', '/v1/chat/streams/:requestId')).toBeDefined();
+    expect(routes.policyForRoute('GET', '/v1/chat/completions')).toBeUndefined();
+    expect(routes.policyForRoute('POST', '/v1/chat/completions')).toBe(routes.policyForRoute('POST', '/v1/chat/completions'));
+  });
 });

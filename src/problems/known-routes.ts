@@ -52,6 +52,8 @@ function segmentsOf(target: string): string[] {
 @Injectable()
 export class KnownRoutes implements OnApplicationBootstrap {
   private readonly routes: KnownRoute[] = [];
+  /** The routes a matched template reaches, found once per template: templates are the router's few, URLs are not. */
+  private readonly byTemplate = new Map<string, KnownRoute[]>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -104,12 +106,29 @@ export class KnownRoutes implements OnApplicationBootstrap {
 
   /** The declared policy of the route a request (its method and `req.url`) will reach, or undefined when none matches. */
   policyFor(method: string, target: string): RoutePolicy | undefined {
-    for (const route of this.matching(target)) {
-      const policy = route.policies.get(method.toUpperCase());
-      if (policy) {
-        return policy;
-      }
-    }
-    return undefined;
+    return policyIn(this.matching(target), method);
   }
+
+  /**
+   * policyFor for a request the router has already matched, by the route template it matched (`/v1/chat/streams/:id`):
+   * the same answer, without splitting and matching every request's URL.
+   */
+  policyForRoute(method: string, template: string): RoutePolicy | undefined {
+    let routes = this.byTemplate.get(template);
+    if (!routes) {
+      routes = this.matching(template);
+      this.byTemplate.set(template, routes);
+    }
+    return policyIn(routes, method);
+  }
+}
+
+function policyIn(routes: KnownRoute[], method: string): RoutePolicy | undefined {
+  for (const route of routes) {
+    const policy = route.policies.get(method.toUpperCase());
+    if (policy) {
+      return policy;
+    }
+  }
+  return undefined;
 }
