@@ -10,6 +10,7 @@ import { describeTarget, Routed, RouteTarget } from './route-target';
 import { ContinuationPolicy, continuationRequest, PartialAnswer } from './stream-continuation';
 import { ContinuationPlan, LegRouting, RoutedChunks } from './routed-chunks';
 import { Deadline } from './deadline';
+import { entryLabels } from './entry-labels';
 import { Leg, openLeg } from './stream-leg';
 
 export interface RoutedStream extends Omit<Routed<void>, 'value'> {
@@ -183,12 +184,12 @@ export class ChatRouting {
   }
 
   private countTokens(target: RouteTarget, usage: Usage): void {
-    const labels = { model: target.publicModel, provider: target.providerId };
+    const labels = entryLabels(target);
     if (usage?.prompt_tokens) {
-      this.metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.prompt_tokens);
+      this.metrics.tokens.inc(labels.promptTokens, usage.prompt_tokens);
     }
     if (usage?.completion_tokens) {
-      this.metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completion_tokens);
+      this.metrics.tokens.inc(labels.completionTokens, usage.completion_tokens);
     }
     requestContext.note({ usage: usage ?? undefined });
   }

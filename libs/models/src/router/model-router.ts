@@ -6,6 +6,7 @@ import type { ModelsConfig } from '../config/models-file.schema';
 import type { ModelProvider } from '../ports/model-provider.port';
 import { buildRoute } from './build-route';
 import { Deadline } from './deadline';
+import { entryLabels } from './entry-labels';
 import { EntryHealth, EntryRecord, ModelHealth, modelStatus } from './route-health';
 import { Capability, describeTarget, RouteStep, RouteTarget } from './route-target';
 import { Operation, RoutedHolding, RouteOptions, RouteWalk, WalkEnvironment } from './route-walk';
@@ -14,11 +15,6 @@ export type { Operation, RoutedHolding, RouteOptions } from './route-walk';
 
 /** A member's own refusals, as the span event names them (an abort while queued is no skip). */
 const SKIP_REASONS: Partial<Record<ErrorCode, string>> = { CIRCUIT_OPEN: 'circuit-open', MODEL_OVERLOADED: 'overloaded' };
-
-interface EntryLabels {
-  readonly entry: { model: string; provider: string };
-  readonly success: { model: string; provider: string; outcome: 'success' };
-}
 
 interface ModelRoute {
   steps: RouteStep[];
@@ -34,7 +30,6 @@ export class ModelRouter {
   private readonly routes = new Map<string, ModelRoute>();
   /** Keyed by the target itself: routes are built once, and a string key per outcome was a concatenation on every call. */
   private readonly records = new Map<RouteTarget, EntryRecord>();
-  private readonly entryLabels = new Map<RouteTarget, EntryLabels>();
   /** Epoch ms of the last real call per provider; idle ones get probed. */
   readonly lastTraffic = new Map<string, number>();
   private readonly environment: WalkEnvironment;
@@ -139,7 +134,7 @@ export class ModelRouter {
   }
 
   private recordOutcome(target: RouteTarget, outcome: 'success' | ErrorCode, started: number): void {
-    const labels = this.labelsOf(target);
+    const labels = entryLabels(target);
     this.metrics.modelRequests.inc(outcome === 'success' ? labels.success : { ...labels.entry, outcome });
     this.metrics.modelDuration.observe(labels.entry, (performance.now() - started) / 1000);
     // Neither a vanished client nor our own shedding says anything about the entry.
@@ -152,16 +147,5 @@ export class ModelRouter {
       this.records.set(target, record);
     }
     record.record(outcome === 'success', outcome);
-  }
-
-  /** Built once per entry; prom-client keeps the object it is first given, and none of these is changed after. */
-  private labelsOf(target: RouteTarget): EntryLabels {
-    let labels = this.entryLabels.get(target);
-    if (!labels) {
-      const entry = { model: target.publicModel, provider: target.providerId };
-      labels = { entry, success: { ...entry, outcome: 'success' } };
-      this.entryLabels.set(target, labels);
-    }
-    return labels;
   }
 }
