@@ -26,7 +26,10 @@ describe('replay buffer bounds (memory, a real child process)', () => {
       MODELS_FILE: writeModelsFile(twoUpstreamModels(upstream.url, upstream.url)),
       STREAM_REPLAY_TOTAL_BYTES: String(TOTAL_CAP),
       RATE_LIMIT_RPM: '100000',
-      NODE_OPTIONS: '--max-old-space-size=160',
+      // Below what the app (~36 MB live) and an unbounded buffer (~55 MB of frames) would hold: a buffer that kept every
+      // stream ends this process (tried: STREAM_REPLAY_TOTAL_BYTES of 512 MB dies here, and lived at 96 MB), however V8
+      // times its collections. The RSS figure below cannot tell the two apart (33 MB growth unbounded, 32–40 bounded).
+      NODE_OPTIONS: '--max-old-space-size=72',
     });
     port = await ballast.listening;
   });
@@ -61,8 +64,9 @@ describe('replay buffer bounds (memory, a real child process)', () => {
     const rssGrowth = (await sample(port, 'process_resident_memory_bytes')) - rssBefore;
     expect(peak).toBeGreaterThan(TOTAL_CAP / 2);
     expect(peak).toBeLessThanOrEqual(TOTAL_CAP);
-    // Unbounded, 1,000 streams of ~60 KB of frames would hold ~60 MB (and the 160 MB heap would not last long).
-    expect(rssGrowth).toBeLessThan(32 * 1024 * 1024);
+    // RSS also holds the garbage of 1,000 100 KB requests until V8 collects and returns it: a loose bound, for a leak
+    // outside the heap; the heap limit above and the gauge decide.
+    expect(rssGrowth).toBeLessThan(56 * 1024 * 1024);
     expect(ballast.child.exitCode).toBeNull();
     // The newest stream is still resumable, the oldest is gone.
     const newest = await readSse(`http://127.0.0.1:${port}/v1/chat/streams/${ids.at(-1)!}`, {});
