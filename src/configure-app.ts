@@ -1,4 +1,4 @@
-import { BallastMetrics, ROOT_LOGGER, UNMATCHED_ROUTE, noteRouteTemplate, requestLifecycle, routeTemplate } from '@ballast/observability';
+import { BallastMetrics, ROOT_LOGGER, noteRouteTemplate, requestLifecycle } from '@ballast/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
@@ -63,12 +63,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     requestLifecycle(app.get<Logger>(ROOT_LOGGER), app.get(BallastMetrics)),
     requireHost(),
     // Counts in-flight requests, and refuses new ones with SHUTTING_DOWN while draining.
-    app.get(ShutdownCoordinator).middleware((req) => {
-      const method = req.method ?? 'GET';
-      const template = routeTemplate(req);
-      const policy = template === UNMATCHED_ROUTE ? routes.policyFor(method, req.url ?? '/') : routes.policyForRoute(method, template);
-      return policy?.openWhileDraining === true;
-    }),
+    app.get(ShutdownCoordinator).middleware((req) => routes.policyOf(req)?.openWhileDraining === true),
   );
   fastify.addHook('onRequest', (request, reply, done) => {
     // Fastify has routed before its first hook: the template is known now (undefined for the not-found handler).

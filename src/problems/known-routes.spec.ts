@@ -1,4 +1,6 @@
+import { noteRouteTemplate } from '@ballast/observability';
 import { Controller, Get, Post } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { KnownRoutes } from './known-routes';
 
@@ -49,11 +51,22 @@ describe('KnownRoutes', () => {
     expect(routes.policyFor('POST', '/V1/CHAT/COMPLETIONS')).toBeUndefined();
   });
 
-  it('finds the same policy by the route template the router matched, for a param route too', () => {
-    expect(routes.policyForRoute('POST', '/v1/chat/completions')).toBe(routes.policyFor('POST', '/v1/chat/completions'));
-    expect(routes.policyForRoute('GET', '/v1/chat/streams/:requestId')).toBe(routes.policyFor('GET', '/v1/chat/streams/AbC-123'));
-    expect(routes.policyForRoute('GET', '/v1/chat/streams/:requestId')).toBeDefined();
-    expect(routes.policyForRoute('GET', '/v1/chat/completions')).toBeUndefined();
-    expect(routes.policyForRoute('POST', '/v1/chat/completions')).toBe(routes.policyForRoute('POST', '/v1/chat/completions'));
+  it('finds the same policy for a routed request by the template the router matched, and by the URL for an unrouted one', () => {
+    const request = (method: string, url: string, template?: string) => {
+      const req = { method, url, headers: {} } as IncomingMessage;
+      if (template !== undefined) {
+        noteRouteTemplate(req, template);
+      }
+      return req;
+    };
+    const stream = request('GET', '/v1/chat/streams/AbC-123', '/v1/chat/streams/:requestId');
+    expect(routes.policyOf(stream)).toBeDefined();
+    expect(routes.policyOf(stream)).toBe(routes.policyFor('GET', '/v1/chat/streams/AbC-123'));
+    expect(routes.policyOf(request('POST', '/v1/chat/completions', '/v1/chat/completions'))).toBe(
+      routes.policyFor('POST', '/v1/chat/completions'),
+    );
+    expect(routes.policyOf(request('GET', '/v1/chat/completions', '/v1/chat/completions'))).toBeUndefined();
+    expect(routes.policyOf(request('POST', '/v1/chat/completions'))).toBe(routes.policyFor('POST', '/v1/chat/completions'));
+    expect(routes.policyOf(request('GET', '/nowhere', '/*'))).toBeUndefined();
   });
 });

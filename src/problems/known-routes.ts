@@ -1,6 +1,8 @@
+import { routeTemplate, UNMATCHED_ROUTE } from '@ballast/observability';
 import { Injectable, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { IncomingMessage } from 'node:http';
 import { policyOf, RoutePolicy } from '../auth';
 
 interface KnownRoute {
@@ -110,10 +112,15 @@ export class KnownRoutes implements OnApplicationBootstrap {
   }
 
   /**
-   * policyFor for a request the router has already matched, by the route template it matched (`/v1/chat/streams/:id`):
-   * the same answer, without splitting and matching every request's URL.
+   * The declared policy of the route a request will reach: by the route template the router matched (found once per
+   * template, not by splitting and matching every request's URL), by its URL when the router matched none.
    */
-  policyForRoute(method: string, template: string): RoutePolicy | undefined {
+  policyOf(req: IncomingMessage): RoutePolicy | undefined {
+    const method = req.method ?? 'GET';
+    const template = routeTemplate(req);
+    if (template === UNMATCHED_ROUTE) {
+      return this.policyFor(method, req.url ?? '/');
+    }
     let routes = this.byTemplate.get(template);
     if (!routes) {
       routes = this.matching(template);

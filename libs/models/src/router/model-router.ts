@@ -53,7 +53,7 @@ export class ModelRouter {
       logger,
       recordOutcome: (target, outcome, started) => this.recordOutcome(target, outcome, started),
       recordRefusal: (target, code) => {
-        metrics.modelRequests.inc({ model: target.publicModel, provider: target.providerId, outcome: code });
+        metrics.modelRequests.inc({ ...entryLabels(target).entry, outcome: code });
         const reason = SKIP_REASONS[code];
         if (reason) {
           traceEvent('ballast.breaker.skip', { 'ballast.route.entry': describeTarget(target), 'ballast.skip.reason': reason });

@@ -1,6 +1,7 @@
 import { BallastMetrics } from '@ballast/observability';
 import type { CallContext } from '../ports/call-context';
 import type { ChatCompletionChunk, ChatRequest } from '../ports/chat-model.port';
+import { entryLabels } from './entry-labels';
 import type { RouteTarget } from './route-target';
 
 /** One upstream stream of a client's stream, opened: its first chunk in hand, its abort, its bulkhead slot. */
@@ -25,7 +26,7 @@ export async function openLeg(target: RouteTarget, request: ChatRequest, context
     if (upstream.signal.aborted) {
       throw upstream.signal.reason;
     }
-    metrics.timeToFirstToken.observe({ model: target.publicModel, provider: target.providerId }, (performance.now() - sentAt) / 1000);
+    metrics.timeToFirstToken.observe(entryLabels(target).entry, (performance.now() - sentAt) / 1000);
     return { first, iterator, upstream };
   } catch (error) {
     upstream.abort(error);
