@@ -62,10 +62,16 @@ export class Bulkhead {
     return this.active >= this.capacity && this.queue.length >= this.queueCapacity;
   }
 
+  /** A slot if one is free now, without waiting. */
+  tryAcquire(): BulkheadSlot | undefined {
+    return this.active < this.capacity ? this.take() : undefined;
+  }
+
   async acquire(signal: AbortSignal): Promise<BulkheadSlot> {
     signal.throwIfAborted();
-    if (this.active < this.capacity) {
-      return this.take();
+    const free = this.tryAcquire();
+    if (free) {
+      return free;
     }
     if (this.queue.length >= this.queueCapacity) {
       throw this.overloaded();

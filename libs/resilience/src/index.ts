@@ -1,8 +1,10 @@
 export { DEFAULT_RESILIENCE } from './resilience-settings';
 export type { BreakerSettings, ResilienceSettings } from './resilience-settings';
 export { abortableSleep } from './abortable-sleep';
+export { Deadline } from './abort/deadline';
 export { linkAbort } from './abort/link-abort';
 export { withAttemptTimeout } from './attempt-timeout';
+export type { AttemptBounds } from './attempt-timeout';
 export { fullJitterDelayMs, retryDelayMs } from './backoff';
 export { Bulkhead } from './bulkhead';
 export type { BulkheadSlot } from './bulkhead';

@@ -1,4 +1,6 @@
+import { getEventListeners } from 'node:events';
 import { BallastError } from '@ballast/errors';
+import { Deadline } from './abort/deadline';
 import { BreakerStateName } from './circuit-breaker';
 import { PolicyEvents, ProviderLimits, ProviderPolicy } from './provider-policy';
 import { DEFAULT_RESILIENCE, ResilienceSettings } from './resilience-settings';
@@ -28,7 +30,7 @@ describe('ProviderPolicy', () => {
   let controller: AbortController;
   const policy = (events: PolicyEvents = {}, settings = settingsWith(), limits = LIMITS) =>
     new ProviderPolicy('primary', settings, limits, events);
-  const options = () => ({ signal: controller.signal });
+  const options = () => ({ deadline: new Deadline(120_000, controller.signal) });
 
   /** Two counted failures: the breaker (minCalls 2, rate 50%) opens. */
   async function open(sut: ProviderPolicy): Promise<void> {
@@ -47,7 +49,7 @@ describe('ProviderPolicy', () => {
   describe('admit', () => {
     it('grants a slot while the breaker is closed and the bulkhead has room', async () => {
       const sut = policy();
-      const slot = await sut.admit(controller.signal);
+      const slot = await sut.admit(new Deadline(120_000, controller.signal));
       expect(sut.bulkhead.inFlight).toBe(1);
       slot.release();
       expect(sut.bulkhead.inFlight).toBe(0);
@@ -57,21 +59,53 @@ describe('ProviderPolicy', () => {
       const sut = policy();
       await open(sut);
       jest.advanceTimersByTime(5_000);
-      await expect(sut.admit(controller.signal)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfterSeconds: 10 });
+      await expect(sut.admit(new Deadline(120_000, controller.signal))).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfterSeconds: 10 });
       expect(sut.availability).toBe('circuit-open');
     });
 
     it('sheds with MODEL_OVERLOADED marked as shed, and reports it, when the bulkhead is full', async () => {
       const onShed = jest.fn();
       const sut = policy({ onShed });
-      const held = await sut.admit(controller.signal);
+      const held = await sut.admit(new Deadline(120_000, controller.signal));
       expect(sut.availability).toBe('overloaded');
 
-      const { error } = await settle(sut.admit(controller.signal));
+      const { error } = await settle(sut.admit(new Deadline(120_000, controller.signal)));
 
       expect(error).toMatchObject({ code: 'MODEL_OVERLOADED', shed: true, retryAfterSeconds: 1 });
       expect(onShed).toHaveBeenCalledTimes(1);
       held.release();
+    });
+
+    it('takes a free slot without making the deadline its signal (no timer, no listener on the client)', async () => {
+      const sut = policy();
+
+      const slot = await sut.admit(new Deadline(120_000, controller.signal));
+
+      expect(jest.getTimerCount()).toBe(0);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      slot.release();
+    });
+
+    it('a call that must queue waits within the request deadline, and leaves with its reason', async () => {
+      const sut = policy({}, settingsWith(), { ...LIMITS, maxQueue: 1 });
+      const held = await sut.admit(new Deadline(120_000, controller.signal));
+      const deadline = new Deadline(300, controller.signal);
+
+      const queued = settle(sut.admit(deadline));
+      await jest.advanceTimersByTimeAsync(300);
+
+      expect((await queued).error).toBe(deadline.reason);
+      expect((await queued).error).toMatchObject({ code: 'MODEL_TIMEOUT' });
+      expect(sut.bulkhead.waiting).toBe(0);
+      held.release();
+      deadline.dispose();
+    });
+
+    it('refuses at once when the request has already ended', async () => {
+      const deadline = new Deadline(120_000, controller.signal);
+      const passed = deadline.pass();
+
+      await expect(policy().admit(deadline)).rejects.toBe(passed);
     });
   });
 
@@ -139,9 +173,40 @@ describe('ProviderPolicy', () => {
       const sut = policy();
       for (let i = 0; i < 5; i++) {
         const caller = new AbortController();
-        const pending = settle(sut.attempt(hang, { signal: caller.signal }));
+        const pending = settle(sut.attempt(hang, { deadline: new Deadline(120_000, caller.signal) }));
         caller.abort(new BallastError('UPSTREAM_UNAVAILABLE'));
         await pending;
+      }
+      expect(sut.breaker.stateName).toBe('closed');
+    });
+
+    it('does not count a call ended by the request deadline, though it is a MODEL_TIMEOUT', async () => {
+      const sut = policy();
+      for (let i = 0; i < 5; i++) {
+        const pending = settle(sut.attempt(hang, { deadline: new Deadline(1_000, controller.signal), timeoutMs: 5_000 }));
+        await jest.advanceTimersByTimeAsync(1_000);
+        expect((await pending).error).toMatchObject({ code: 'MODEL_TIMEOUT' });
+      }
+      expect(sut.breaker.stateName).toBe('closed');
+    });
+
+    it('counts a call ended by its own limit before the deadline', async () => {
+      const sut = policy();
+      for (let i = 0; i < 2; i++) {
+        const pending = settle(sut.attempt(hang, { deadline: new Deadline(10_000, controller.signal), timeoutMs: 1_000 }));
+        await jest.advanceTimersByTimeAsync(1_000);
+        await pending;
+      }
+      expect(sut.breaker.stateName).toBe('open');
+    });
+
+    it("does not count a call cancelled alone (a hedge's loser)", async () => {
+      const sut = policy();
+      for (let i = 0; i < 5; i++) {
+        const cancel = new AbortController();
+        const pending = settle(sut.attempt(hang, { ...options(), cancel: cancel.signal }));
+        cancel.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
+        expect((await pending).error).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST' });
       }
       expect(sut.breaker.stateName).toBe('closed');
     });
@@ -165,7 +230,7 @@ describe('ProviderPolicy', () => {
       const sut = policy();
       await halfOpen(sut);
       const caller = new AbortController();
-      const probe = settle(sut.attempt(hang, { signal: caller.signal }));
+      const probe = settle(sut.attempt(hang, { deadline: new Deadline(Infinity, caller.signal) }));
       expect(sut.breaker.stateName).toBe('half-open');
 
       caller.abort(new BallastError('SHUTTING_DOWN'));

@@ -1,5 +1,6 @@
 import { BallastError } from '@ballast/errors';
-import { withAttemptTimeout } from './attempt-timeout';
+import type { Deadline } from './abort/deadline';
+import { AttemptBounds, withAttemptTimeout } from './attempt-timeout';
 import { retryDelayMs } from './backoff';
 import { Bulkhead, BulkheadSlot } from './bulkhead';
 import { BreakerStateName, CircuitBreaker } from './circuit-breaker';
@@ -24,9 +25,7 @@ export interface PolicyEvents {
   onConcurrencyLimit?(limit: number): void;
 }
 
-export interface AttemptOptions {
-  /** Aborts on client disconnect or the request deadline; its reason is what the caller sees. */
-  signal: AbortSignal;
+export interface AttemptOptions extends AttemptBounds {
   /** Overrides the provider's per-attempt limit (streams use their first-chunk limit). */
   timeoutMs?: number;
   /** True when the caller will retry this failure on the same provider: the breaker then judges the retry instead. */
@@ -86,13 +85,15 @@ export class ProviderPolicy {
   /**
    * A bulkhead slot for one call (its retries on this provider included), or
    * this policy's own refusal: CIRCUIT_OPEN while the breaker is open,
-   * MODEL_OVERLOADED (shed) when the bulkhead is full.
+   * MODEL_OVERLOADED (shed) when the bulkhead is full. Only a call that
+   * must queue asks the deadline for its signal.
    */
-  async admit(signal: AbortSignal): Promise<BulkheadSlot> {
+  async admit(deadline: Deadline): Promise<BulkheadSlot> {
     if (!this.breaker.admitsCalls) {
       throw new BallastError('CIRCUIT_OPEN', { retryAfterSeconds: Math.max(1, Math.ceil(this.breaker.msUntilHalfOpen() / 1000)) });
     }
-    const slot = await this.bulkhead.acquire(signal);
+    deadline.throwIfEnded();
+    const slot = this.bulkhead.tryAcquire() ?? (await this.bulkhead.acquire(deadline.signal));
     this.budget.recordCall();
     return slot;
   }
@@ -103,11 +104,12 @@ export class ProviderPolicy {
     return this.breaker.execute(async () => {
       const started = performance.now();
       try {
-        const value = await withAttemptTimeout(timeoutMs, options.signal, fn);
+        const value = await withAttemptTimeout(timeoutMs, options, fn);
         this.limiter?.observe(performance.now() - started, this.bulkhead.inFlight);
         return value;
       } catch (error) {
-        if (options.signal.aborted) {
+        // Ended from outside (client gone, request deadline, a hedge's loser): not the provider's failure.
+        if (options.deadline.ended || options.cancel?.aborted) {
           this.breaker.cancel(error);
         } else {
           if (isUpstreamFault(error) && error.code !== 'UPSTREAM_BAD_RESPONSE') {

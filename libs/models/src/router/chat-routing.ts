@@ -1,6 +1,6 @@
 import { BallastError, classifyError } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
-import type { BulkheadSlot } from '@ballast/resilience';
+import { type BulkheadSlot, Deadline } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
 import { callContextFor } from './call-context-for';
@@ -9,7 +9,6 @@ import type { ModelRouter, RouteOptions } from './model-router';
 import { describeTarget, Routed, RouteTarget } from './route-target';
 import { ContinuationPolicy, continuationRequest, PartialAnswer } from './stream-continuation';
 import { ContinuationPlan, LegRouting, RoutedChunks } from './routed-chunks';
-import { Deadline } from './deadline';
 import { entryLabels } from './entry-labels';
 import { Leg, openLeg } from './stream-leg';
 
@@ -156,7 +155,7 @@ export class ChatRouting {
     let slot: BulkheadSlot | undefined;
     try {
       try {
-        slot = await policy.admit(deadline.signal);
+        slot = await policy.admit(deadline);
       } catch (refused) {
         this.router.outcomes.recordRefusal(target, classifyError(refused).code);
         throw refused;
@@ -166,7 +165,7 @@ export class ChatRouting {
       const context = (signal: AbortSignal) => callContextFor(requestContext.current(), target, signal);
       try {
         const leg = await policy.attempt((signal) => openLeg(target, continued, context(signal), this.metrics), {
-          signal: deadline.signal,
+          deadline,
           timeoutMs: policy.resilience.firstChunkTimeoutMs,
         });
         this.router.outcomes.recordOutcome(target, 'success', started);

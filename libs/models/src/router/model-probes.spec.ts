@@ -1,5 +1,6 @@
 import { BallastError } from '@ballast/errors';
 import { BallastMetrics } from '@ballast/observability';
+import { Deadline } from '@ballast/resilience';
 import pino from 'pino';
 import { parseModelsConfig } from '../config/load-models-file';
 import { createPolicies } from '../create-policies';
@@ -23,10 +24,10 @@ describe('ModelProbes', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('aborts the probes in flight on stop, and a probe aborted that way leaves an open breaker open', async () => {
+  function probed(breaker: { minCalls: number; cooldownMs: number }) {
     const config = parseModelsConfig(
       {
-        providers: { a: { type: 'local', resilience: { breaker: { minCalls: 1, cooldownMs: 1_000 } } } },
+        providers: { a: { type: 'local', resilience: { breaker } } },
         models: { m: { route: [{ provider: 'a', model: 'x' }] } },
       },
       {},
@@ -36,9 +37,25 @@ describe('ModelProbes', () => {
     const logger = pino({ level: 'silent' });
     const policies = createPolicies(config, metrics, logger);
     const sut = new ModelProbes(new ModelRouter(config, new Map([['a', provider]]), policies, metrics, logger, 60_000), 0, logger);
-    const policy = policies.get('a')!;
+    return { sut, provider, policy: policies.get('a')! };
+  }
+
+  it('a probe that does not answer within its limit fails with MODEL_TIMEOUT, counted by the breaker (no request deadline to blame)', async () => {
+    const { sut, policy } = probed({ minCalls: 1, cooldownMs: 1_000 });
+
+    const probing = sut.probe('a');
+    await jest.advanceTimersByTimeAsync(5_000);
+    await probing;
+
+    expect(sut.results.get('a')).toMatchObject({ ok: false, code: 'MODEL_TIMEOUT' });
+    expect(policy.breaker.stateName).toBe('open');
+    sut.stop();
+  });
+
+  it('aborts the probes in flight on stop, and a probe aborted that way leaves an open breaker open', async () => {
+    const { sut, provider, policy } = probed({ minCalls: 1, cooldownMs: 1_000 });
     await policy
-      .attempt(() => Promise.reject(new BallastError('UPSTREAM_UNAVAILABLE')), { signal: new AbortController().signal })
+      .attempt(() => Promise.reject(new BallastError('UPSTREAM_UNAVAILABLE')), { deadline: new Deadline(Infinity) })
       .catch(() => undefined);
     expect(policy.breaker.stateName).toBe('open');
     await jest.advanceTimersByTimeAsync(1_000);

@@ -1,11 +1,10 @@
 import { BallastError, ErrorCode } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
-import { ProviderPolicy } from '@ballast/resilience';
+import { Deadline, ProviderPolicy } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
 import type { ModelProvider } from '../ports/model-provider.port';
 import { buildRoute } from './build-route';
-import { Deadline } from './deadline';
 import { entryLabels } from './entry-labels';
 import { EntryHealth, EntryRecord, ModelHealth, modelStatus } from './route-health';
 import { Capability, describeTarget, RouteStep, RouteTarget } from './route-target';

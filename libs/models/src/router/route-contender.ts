@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { type BulkheadSlot, linkAbort, type ProviderPolicy } from '@ballast/resilience';
+import type { BulkheadSlot, ProviderPolicy } from '@ballast/resilience';
 import { callContextFor } from './call-context-for';
 import type { Contender } from './hedged-attempt';
 import type { RouteStep, RouteTarget } from './route-target';
@@ -15,18 +15,16 @@ export function startContender<T>(
   slot: BulkheadSlot,
   retriesHere?: (error: BallastError) => boolean,
 ): Contender<T> {
-  // Only a hedge race aborts one contender alone (its loser): elsewhere the deadline's signal (and so the
-  // client's) is the contender's, and the controller it would cost per request is not made.
+  // Only a hedge race aborts one contender alone (its loser): elsewhere the deadline (and so the client)
+  // is all that ends the attempt, and the controller it would cost per request is not made.
   // `cancelled` tells the hedge's own abort apart.
   const own = step.hedge ? new AbortController() : undefined;
-  if (own) {
-    linkAbort(request.deadline.signal, own);
-  }
   let cancelled = false;
   const sentAt = performance.now();
   const result = policy
     .attempt((signal) => operation(member, callContextFor(request.context, member, signal)), {
-      signal: own?.signal ?? request.deadline.signal,
+      deadline: request.deadline,
+      cancel: own?.signal,
       timeoutMs: request.options.attemptTimeoutMs?.(policy),
       retriesHere,
     })

@@ -1,9 +1,8 @@
 import type { ErrorCode } from '@ballast/errors';
 import type { RequestContext } from '@ballast/observability';
-import type { ProviderPolicy } from '@ballast/resilience';
+import type { Deadline, ProviderPolicy } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { CallContext } from '../ports/call-context';
-import type { Deadline } from './deadline';
 import type { HedgeOutcome } from './hedged-attempt';
 import type { Capability, Routed, RouteStep, RouteTarget } from './route-target';
 

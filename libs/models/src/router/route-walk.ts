@@ -41,9 +41,7 @@ export class RouteWalk<T> {
         if ('served' in result) {
           return result.served;
         }
-        if (this.request.deadline.signal.aborted) {
-          throw this.request.deadline.signal.reason;
-        }
+        this.request.deadline.throwIfEnded();
         if (result.move.kind === 'fail') {
           throw result.failure;
         }
@@ -66,7 +64,7 @@ export class RouteWalk<T> {
     let slot: BulkheadSlot;
     const queuedAt = performance.now();
     try {
-      slot = await policy.admit(deadline.signal);
+      slot = await policy.admit(deadline);
     } catch (thrown) {
       const refusal = asBallastError(thrown);
       requestTimings(this.request.context)?.waited('queue', performance.now() - queuedAt);
@@ -101,7 +99,7 @@ export class RouteWalk<T> {
       } catch (thrown) {
         const failure = asBallastError(thrown);
         move ??= this.decide(step, member, tried, failure, policy);
-        if (move.kind === 'retry' && !deadline.signal.aborted) {
+        if (move.kind === 'retry' && !deadline.ended) {
           policy.spendRetry(this.stepAttempts, failure, move.delayMs);
           try {
             await abortableSleep(move.delayMs, deadline.signal);
@@ -135,7 +133,7 @@ export class RouteWalk<T> {
     }
     let slot: BulkheadSlot;
     try {
-      slot = await this.env.policies.get(other.providerId)!.admit(this.request.deadline.signal);
+      slot = await this.env.policies.get(other.providerId)!.admit(this.request.deadline);
     } catch {
       return undefined;
     }
