@@ -1,5 +1,5 @@
 import { BallastError, toProblem } from '@ballast/errors';
-import { requestContext } from '@ballast/observability';
+import { ClientPresence, requestContext } from '@ballast/observability';
 import { startTestUpstream, TestUpstream } from './upstream';
 import { buildRouter, FAST_RESILIENCE } from './support/build-router';
 import { closedPort } from './support/closed-port';
@@ -9,8 +9,8 @@ const REQUEST = { messages: [{ role: 'user' as const, content: 'hello' }] };
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-function inRequest<T>(requestId: string, fn: () => Promise<T>, signal = new AbortController().signal): Promise<T> {
-  return requestContext.run({ requestId, traceparent: TRACEPARENT, startedAt: performance.now(), signal, outcome: {} }, fn);
+function inRequest<T>(requestId: string, fn: () => Promise<T>): Promise<T> {
+  return requestContext.run({ requestId, traceparent: TRACEPARENT, startedAt: performance.now(), client: new ClientPresence(), outcome: {} }, fn);
 }
 
 function modelsFile(primaryUrl: string, backupUrl?: string, primaryExtra: object = {}) {

@@ -1,4 +1,4 @@
-import { requestContext } from '@ballast/observability';
+import { ClientPresence, requestContext } from '@ballast/observability';
 import { seededRandom } from '@ballast/resilience';
 import { startTestUpstream, TestUpstream } from './upstream';
 import { buildRouter, FAST_RESILIENCE } from './support/build-router';
@@ -6,7 +6,7 @@ import { buildRouter, FAST_RESILIENCE } from './support/build-router';
 const REQUEST = { messages: [{ role: 'user' as const, content: 'hello' }] };
 
 function inRequest<T>(requestId: string, fn: () => Promise<T>): Promise<T> {
-  return requestContext.run({ requestId, startedAt: performance.now(), signal: new AbortController().signal, outcome: {} }, fn);
+  return requestContext.run({ requestId, startedAt: performance.now(), client: new ClientPresence(), outcome: {} }, fn);
 }
 
 const chats = (upstream: TestUpstream) => upstream.requests.filter((r) => r.path.endsWith('/chat/completions'));

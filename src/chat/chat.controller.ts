@@ -81,7 +81,7 @@ export class ChatController {
   private async streamedAnswer(dto: ChatCompletionRequestDto, req: FastifyRequest, res: ServerResponse): Promise<void> {
     const context = requestContext.current();
     const requestId = context?.requestId ?? '';
-    const client = context?.signal ?? new AbortController().signal;
+    const client = context?.client.signal ?? new AbortController().signal;
     const owner = streamOwner(apiClientOf(req));
     const lastEventId = headerOf(req, 'last-event-id');
     if (lastEventId) {

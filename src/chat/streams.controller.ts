@@ -34,7 +34,7 @@ export class StreamsController {
       cursor.requestId,
       cursor.after,
       meta,
-      requestContext.current()?.signal ?? new AbortController().signal,
+      requestContext.current()?.client.signal ?? new AbortController().signal,
       reply.raw,
     );
   }

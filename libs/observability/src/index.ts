@@ -1,4 +1,5 @@
 export { BallastMetrics } from './ballast-metrics';
+export { ClientPresence } from './client-presence';
 export type { BreakerStateValue } from './ballast-metrics';
 export { REDACTED_PATHS, createLogger } from './create-logger';
 export type { LoggerOptions } from './create-logger';

@@ -30,8 +30,8 @@ describe('an idle kept-alive connection', () => {
       lifecycle(req, res, () => {
         const context = requestContext.current();
         contexts.push(new WeakRef(context!));
-        // A listener left on the request's signal, as the request path leaves them: kept as long as the context is.
-        context!.signal.addEventListener('abort', () => Buffer.alloc(1024 * 1024).length);
+        // A listener left on the request's signal, as a stream leaves them: kept as long as the context is.
+        context!.client.signal.addEventListener('abort', () => Buffer.alloc(1024 * 1024).length);
         // Node's Date-header cache arms its once-a-second reset from whichever response needs it first, holding
         // that one request's context for up to a second: bounded, and not what this spec is about.
         res.sendDate = false;

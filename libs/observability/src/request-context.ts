@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ClientPresence } from './client-presence';
 
 /** What one request carries from the edge to the upstream and into every log line. */
 export interface RequestContext {
@@ -7,8 +8,8 @@ export interface RequestContext {
   /** The trace this request's spans belong to, when tracing is on: in every log line, to find the trace. */
   readonly traceId?: string;
   readonly startedAt: number;
-  /** Aborted when the client goes away before the response is finished. */
-  readonly signal: AbortSignal;
+  /** Left when the client goes away before the response is finished. */
+  readonly client: ClientPresence;
   /** Filled in while serving, for the summary log line. */
   outcome: RequestOutcome;
 }

@@ -2,6 +2,7 @@ import { BallastError } from '@ballast/errors';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { BallastMetrics } from './ballast-metrics';
+import { ClientPresence } from './client-presence';
 import { RequestContext, requestContext } from './request-context';
 import { releaseIdleSocket } from './release-idle-socket';
 import { acceptRequestId, acceptTraceparent } from './request-id';
@@ -41,7 +42,7 @@ export function requestContextOf(req: IncomingMessage): RequestContext | undefin
 }
 
 /**
- * The first thing every request meets: gives it an id and an abort signal,
+ * The first thing every request meets: gives it an id and its client's presence,
  * holds both in AsyncLocalStorage, and when the response closes writes the
  * one summary line and the HTTP metrics.
  */
@@ -49,10 +50,10 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
   // The summary line holds only fields Ballast fills in itself (never a header, body or key): it skips
   // redaction, which was about half of that line's cost (~8 of ~15 µs) on every request.
   const summary = logger.child({}, { redact: { paths: [] } });
-  const finished = (req: IncomingMessage, res: ServerResponse, abort: AbortController, context: RequestContext): void => {
+  const finished = (req: IncomingMessage, res: ServerResponse, context: RequestContext): void => {
     const clientLeft = !res.writableFinished;
     if (clientLeft) {
-      abort.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
+      context.client.leave(new BallastError('CLIENT_CLOSED_REQUEST'));
     }
     const status = clientLeft ? CLIENT_CLOSED_STATUS : res.statusCode;
     const route = routeTemplate(req);
@@ -78,13 +79,12 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
     );
   };
   return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    const abort = new AbortController();
     const context: RequestContext = {
       requestId: acceptRequestId(req.headers['x-request-id']),
       traceparent: acceptTraceparent(req.headers.traceparent),
       traceId: activeTraceId(),
       startedAt: performance.now(),
-      signal: abort.signal,
+      client: new ClientPresence(),
       outcome: {},
     };
     res.setHeader('X-Request-Id', context.requestId);
@@ -96,7 +96,7 @@ export function requestLifecycle(logger: Logger, metrics: BallastMetrics) {
     // (and a deprecation wrapper) per request, a measurable share of the hot path. `on`, not `once`
     // ('close' comes once), and one closure: an open stream holds this listener for its whole life.
     res.on('close', () => {
-      requestContext.run(context, finished, req, res, abort, context);
+      requestContext.run(context, finished, req, res, context);
       releaseIdleSocket(req);
     });
     requestContext.run(context, next as () => void);

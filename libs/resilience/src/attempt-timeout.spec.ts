@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { BallastError } from '@ballast/errors';
+import { clientSideOf } from './abort/client-side';
 import { Deadline } from './abort/deadline';
 import { withAttemptTimeout } from './attempt-timeout';
 
@@ -22,7 +23,7 @@ describe('withAttemptTimeout', () => {
   beforeEach(() => {
     jest.useFakeTimers();
     client = new AbortController();
-    deadline = new Deadline(10_000, client.signal);
+    deadline = new Deadline(10_000, clientSideOf(client.signal));
   });
   afterEach(() => jest.useRealTimers());
 
@@ -70,7 +71,7 @@ describe('withAttemptTimeout', () => {
   });
 
   it("ends at the request deadline when it comes before the limit, with the deadline's reason, and ends the deadline", async () => {
-    const short = new Deadline(300, client.signal);
+    const short = new Deadline(300, clientSideOf(client.signal));
     const waiting = short.signal;
     const seen: { signal?: AbortSignal } = {};
     const outcome = sut(1000, { deadline: short }, hangingUntilAborted(seen)).catch((error: unknown) => error);
@@ -138,7 +139,7 @@ describe('withAttemptTimeout', () => {
   });
 
   it('without a deadline (Infinity), only its own limit ends it', async () => {
-    const outcome = sut(50, { deadline: new Deadline(Infinity, client.signal) }, hangingUntilAborted()).catch((error: unknown) => error);
+    const outcome = sut(50, { deadline: new Deadline(Infinity, clientSideOf(client.signal)) }, hangingUntilAborted()).catch((error: unknown) => error);
 
     await jest.advanceTimersByTimeAsync(50);
 

@@ -23,7 +23,7 @@ export async function withAttemptTimeout<T>(timeoutMs: number, bounds: AttemptBo
   deadline.throwIfEnded();
   cancel?.throwIfAborted();
   const limit = new AbortController();
-  const unlinkClient = deadline.client && linkAbort(deadline.client, limit);
+  const unfollowClient = deadline.client?.follow(limit);
   const unlinkCancel = cancel && linkAbort(cancel, limit);
   const untilDeadline = deadline.remainingMs();
   // The error (and its stack) is built only when the time passes: almost no attempt needs it.
@@ -42,7 +42,7 @@ export async function withAttemptTimeout<T>(timeoutMs: number, bounds: AttemptBo
     throw error;
   } finally {
     clearTimeout(timer);
-    unlinkClient?.();
+    unfollowClient?.();
     unlinkCancel?.();
   }
 }

@@ -1,6 +1,8 @@
 export { DEFAULT_RESILIENCE } from './resilience-settings';
 export type { BreakerSettings, ResilienceSettings } from './resilience-settings';
 export { abortableSleep } from './abortable-sleep';
+export { clientSideOf } from './abort/client-side';
+export type { ClientSide } from './abort/client-side';
 export { Deadline } from './abort/deadline';
 export { linkAbort } from './abort/link-abort';
 export { withAttemptTimeout } from './attempt-timeout';

@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { BallastError } from '@ballast/errors';
+import { clientSideOf } from './abort/client-side';
 import { Deadline } from './abort/deadline';
 import { BreakerStateName } from './circuit-breaker';
 import { PolicyEvents, ProviderLimits, ProviderPolicy } from './provider-policy';
@@ -30,7 +31,7 @@ describe('ProviderPolicy', () => {
   let controller: AbortController;
   const policy = (events: PolicyEvents = {}, settings = settingsWith(), limits = LIMITS) =>
     new ProviderPolicy('primary', settings, limits, events);
-  const options = () => ({ deadline: new Deadline(120_000, controller.signal) });
+  const options = () => ({ deadline: new Deadline(120_000, clientSideOf(controller.signal)) });
 
   /** Two counted failures: the breaker (minCalls 2, rate 50%) opens. */
   async function open(sut: ProviderPolicy): Promise<void> {
@@ -49,7 +50,7 @@ describe('ProviderPolicy', () => {
   describe('admit', () => {
     it('grants a slot while the breaker is closed and the bulkhead has room', async () => {
       const sut = policy();
-      const slot = await sut.admit(new Deadline(120_000, controller.signal));
+      const slot = await sut.admit(new Deadline(120_000, clientSideOf(controller.signal)));
       expect(sut.bulkhead.inFlight).toBe(1);
       slot.release();
       expect(sut.bulkhead.inFlight).toBe(0);
@@ -59,17 +60,17 @@ describe('ProviderPolicy', () => {
       const sut = policy();
       await open(sut);
       jest.advanceTimersByTime(5_000);
-      await expect(sut.admit(new Deadline(120_000, controller.signal))).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfterSeconds: 10 });
+      await expect(sut.admit(new Deadline(120_000, clientSideOf(controller.signal)))).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfterSeconds: 10 });
       expect(sut.availability).toBe('circuit-open');
     });
 
     it('sheds with MODEL_OVERLOADED marked as shed, and reports it, when the bulkhead is full', async () => {
       const onShed = jest.fn();
       const sut = policy({ onShed });
-      const held = await sut.admit(new Deadline(120_000, controller.signal));
+      const held = await sut.admit(new Deadline(120_000, clientSideOf(controller.signal)));
       expect(sut.availability).toBe('overloaded');
 
-      const { error } = await settle(sut.admit(new Deadline(120_000, controller.signal)));
+      const { error } = await settle(sut.admit(new Deadline(120_000, clientSideOf(controller.signal))));
 
       expect(error).toMatchObject({ code: 'MODEL_OVERLOADED', shed: true, retryAfterSeconds: 1 });
       expect(onShed).toHaveBeenCalledTimes(1);
@@ -79,7 +80,7 @@ describe('ProviderPolicy', () => {
     it('takes a free slot without making the deadline its signal (no timer, no listener on the client)', async () => {
       const sut = policy();
 
-      const slot = await sut.admit(new Deadline(120_000, controller.signal));
+      const slot = await sut.admit(new Deadline(120_000, clientSideOf(controller.signal)));
 
       expect(jest.getTimerCount()).toBe(0);
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
@@ -88,8 +89,8 @@ describe('ProviderPolicy', () => {
 
     it('a call that must queue waits within the request deadline, and leaves with its reason', async () => {
       const sut = policy({}, settingsWith(), { ...LIMITS, maxQueue: 1 });
-      const held = await sut.admit(new Deadline(120_000, controller.signal));
-      const deadline = new Deadline(300, controller.signal);
+      const held = await sut.admit(new Deadline(120_000, clientSideOf(controller.signal)));
+      const deadline = new Deadline(300, clientSideOf(controller.signal));
 
       const queued = settle(sut.admit(deadline));
       await jest.advanceTimersByTimeAsync(300);
@@ -102,7 +103,7 @@ describe('ProviderPolicy', () => {
     });
 
     it('refuses at once when the request has already ended', async () => {
-      const deadline = new Deadline(120_000, controller.signal);
+      const deadline = new Deadline(120_000, clientSideOf(controller.signal));
       const passed = deadline.pass();
 
       await expect(policy().admit(deadline)).rejects.toBe(passed);
@@ -173,7 +174,7 @@ describe('ProviderPolicy', () => {
       const sut = policy();
       for (let i = 0; i < 5; i++) {
         const caller = new AbortController();
-        const pending = settle(sut.attempt(hang, { deadline: new Deadline(120_000, caller.signal) }));
+        const pending = settle(sut.attempt(hang, { deadline: new Deadline(120_000, clientSideOf(caller.signal)) }));
         caller.abort(new BallastError('UPSTREAM_UNAVAILABLE'));
         await pending;
       }
@@ -183,7 +184,7 @@ describe('ProviderPolicy', () => {
     it('does not count a call ended by the request deadline, though it is a MODEL_TIMEOUT', async () => {
       const sut = policy();
       for (let i = 0; i < 5; i++) {
-        const pending = settle(sut.attempt(hang, { deadline: new Deadline(1_000, controller.signal), timeoutMs: 5_000 }));
+        const pending = settle(sut.attempt(hang, { deadline: new Deadline(1_000, clientSideOf(controller.signal)), timeoutMs: 5_000 }));
         await jest.advanceTimersByTimeAsync(1_000);
         expect((await pending).error).toMatchObject({ code: 'MODEL_TIMEOUT' });
       }
@@ -193,7 +194,7 @@ describe('ProviderPolicy', () => {
     it('counts a call ended by its own limit before the deadline', async () => {
       const sut = policy();
       for (let i = 0; i < 2; i++) {
-        const pending = settle(sut.attempt(hang, { deadline: new Deadline(10_000, controller.signal), timeoutMs: 1_000 }));
+        const pending = settle(sut.attempt(hang, { deadline: new Deadline(10_000, clientSideOf(controller.signal)), timeoutMs: 1_000 }));
         await jest.advanceTimersByTimeAsync(1_000);
         await pending;
       }
@@ -230,7 +231,7 @@ describe('ProviderPolicy', () => {
       const sut = policy();
       await halfOpen(sut);
       const caller = new AbortController();
-      const probe = settle(sut.attempt(hang, { deadline: new Deadline(Infinity, caller.signal) }));
+      const probe = settle(sut.attempt(hang, { deadline: new Deadline(Infinity, clientSideOf(caller.signal)) }));
       expect(sut.breaker.stateName).toBe('half-open');
 
       caller.abort(new BallastError('SHUTTING_DOWN'));

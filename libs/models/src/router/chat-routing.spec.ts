@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { BallastMetrics, requestContext } from '@ballast/observability';
+import { BallastMetrics, ClientPresence, requestContext } from '@ballast/observability';
 import pino from 'pino';
 import { parseModelsConfig } from '../config/load-models-file';
 import type { ModelsConfig } from '../config/models-file.schema';
@@ -101,8 +101,8 @@ const dropped = new BallastError('UPSTREAM_UNAVAILABLE', { detail: 'the upstream
 const request: ChatRequest = { messages: [{ role: 'user', content: 'question' }] };
 
 /** Runs a stream to its end inside a request; returns the chunks' text, the notices and the thrown error. */
-async function run(sut: ReturnType<typeof layer>['sut'], signal = new AbortController().signal) {
-  return requestContext.run({ requestId: 'r-1', startedAt: 0, signal, outcome: {} }, async () => {
+async function run(sut: ReturnType<typeof layer>['sut']) {
+  return requestContext.run({ requestId: 'r-1', startedAt: 0, client: new ClientPresence(), outcome: {} }, async () => {
     const continued: string[] = [];
     const routed = await sut.stream('talk', request, { onContinue: (entry) => void continued.push(entry) });
     let content = '';
@@ -176,7 +176,7 @@ describe('ChatRouting continuation', () => {
 
   it('does not continue for a client that has gone', async () => {
     const { sut, a, c } = layer(true);
-    const client = new AbortController();
+    const client = new ClientPresence();
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
     a.script = { chunks: [text('Hel')] };
@@ -187,11 +187,11 @@ describe('ChatRouting continuation', () => {
       await stalled;
       throw dropped;
     };
-    const error = await requestContext.run({ requestId: 'r-2', startedAt: 0, signal: client.signal, outcome: {} }, async () => {
+    const error = await requestContext.run({ requestId: 'r-2', startedAt: 0, client, outcome: {} }, async () => {
       const routed = await sut.stream('talk', request);
       try {
         for await (const _chunk of routed.chunks) {
-          client.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
+          client.leave(new BallastError('CLIENT_CLOSED_REQUEST'));
           release();
         }
       } catch (thrown) {

@@ -1,6 +1,6 @@
 import { BallastError, classifyError } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
-import { type BulkheadSlot, Deadline } from '@ballast/resilience';
+import { type BulkheadSlot, clientSideOf, Deadline } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
 import { callContextFor } from './call-context-for';
@@ -67,7 +67,7 @@ export class ChatRouting {
   }
 
   async stream(publicModel: string, request: ChatRequest, options: StreamOptions = {}): Promise<RoutedStream> {
-    const client = options.signal ?? requestContext.current()?.signal ?? new AbortController().signal;
+    const client = options.signal ?? requestContext.current()?.client.signal ?? new AbortController().signal;
     const deadlineAt = Date.now() + this.options.requestTimeoutMs;
     const routed = await this.router.run(publicModel, 'chat', (target, context) => openLeg(target, request, context, this.metrics), {
       ...options,
@@ -151,7 +151,7 @@ export class ChatRouting {
    */
   private async continueOn(target: RouteTarget, continued: ChatRequest, client: AbortSignal, deadlineAt: number): Promise<Leg> {
     const policy = this.router.policies.get(target.providerId)!;
-    const deadline = new Deadline(Math.max(1, deadlineAt - Date.now()), client);
+    const deadline = new Deadline(Math.max(1, deadlineAt - Date.now()), clientSideOf(client));
     let slot: BulkheadSlot | undefined;
     try {
       try {

@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { Deadline } from '@ballast/resilience';
+import { clientSideOf, Deadline } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { EntryHealth } from './route-health';
 import type { ModelRouter } from './model-router';
@@ -57,7 +57,7 @@ export class ModelProbes {
     try {
       // No request deadline: the probe's own limit is its timeout, and a shutdown ends it.
       await policy.attempt((signal) => provider.probe!(signal), {
-        deadline: new Deadline(Infinity, this.stopping.signal),
+        deadline: new Deadline(Infinity, clientSideOf(this.stopping.signal)),
         timeoutMs: Math.min(5000, policy.resilience.firstChunkTimeoutMs),
       });
       this.results.set(providerId, { at, ok: true });

@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { BallastMetrics, requestContext } from '@ballast/observability';
+import { BallastMetrics, ClientPresence, requestContext } from '@ballast/observability';
 import pino from 'pino';
 import { parseModelsConfig } from '../config/load-models-file';
 import type { ModelsConfig } from '../config/models-file.schema';
@@ -81,8 +81,7 @@ describe('ModelRouter with a provider type registered from outside', () => {
   );
 
   it('routes to it, retries it and falls back through it without any router change', async () => {
-    const signal = new AbortController().signal;
-    const routed = await requestContext.run({ requestId: 'r-echo', startedAt: 0, signal, outcome: {} }, () =>
+    const routed = await requestContext.run({ requestId: 'r-echo', startedAt: 0, client: new ClientPresence(), outcome: {} }, () =>
       sut.complete('talk', { messages: [{ role: 'user', content: 'ping' }] }),
     );
     expect(routed.value.choices[0].message.content).toBe('ping');

@@ -1,6 +1,6 @@
 import { BallastError, ErrorCode } from '@ballast/errors';
 import { BallastMetrics, requestContext, traceEvent } from '@ballast/observability';
-import { Deadline, ProviderPolicy } from '@ballast/resilience';
+import { clientSideOf, Deadline, ProviderPolicy } from '@ballast/resilience';
 import type { Logger } from 'pino';
 import type { ModelsConfig } from '../config/models-file.schema';
 import type { ModelProvider } from '../ports/model-provider.port';
@@ -89,7 +89,7 @@ export class ModelRouter {
   ): Promise<RoutedHolding<T>> {
     const route = this.modelRoute(publicModel);
     const context = requestContext.current();
-    const deadline = new Deadline(this.requestTimeoutMs, options.signal ?? context?.signal);
+    const deadline = new Deadline(this.requestTimeoutMs, options.signal ? clientSideOf(options.signal) : context?.client);
     try {
       const walk = new RouteWalk(this.environment, { publicModel, capability, ...route, deadline, context, options }, operation);
       return await walk.run();

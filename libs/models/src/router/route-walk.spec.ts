@@ -1,5 +1,5 @@
 import { BallastError, ErrorCode } from '@ballast/errors';
-import { BallastMetrics, requestContext } from '@ballast/observability';
+import { BallastMetrics, ClientPresence, requestContext } from '@ballast/observability';
 import pino from 'pino';
 import { parseModelsConfig } from '../config/load-models-file';
 import { createPolicies } from '../create-policies';
@@ -63,10 +63,9 @@ function build(
 
 /** Runs a routed call inside a request and lets fake time pass until it settles. */
 async function call(sut: ModelRouter, advanceMs = 120_000) {
-  const signal = new AbortController().signal;
   const started = Date.now();
   const outcome = requestContext
-    .run({ requestId: 'r-1', startedAt: 0, signal, outcome: {} }, () =>
+    .run({ requestId: 'r-1', startedAt: 0, client: new ClientPresence(), outcome: {} }, () =>
       sut.run('m', 'chat', (target, context) => target.provider.chat!.complete(target.model, { messages: [] }, context)),
     )
     .then(
@@ -192,5 +191,37 @@ describe('RouteWalk (through ModelRouter.run)', () => {
     const { error, at } = await call(sut, 61_000);
     expect(error?.code).toBe('MODEL_TIMEOUT');
     expect(at).toBe(60_000);
+  });
+
+  it("stops at once when the client leaves, with the client's reason: no retry, no fallback", async () => {
+    const { sut, providers } = build({ a: ['hang'], b: [{ answer: 'b' }] }, [{ provider: 'a' }, { provider: 'b' }]);
+    const client = new ClientPresence();
+    const outcome = requestContext
+      .run({ requestId: 'r-left', startedAt: 0, client, outcome: {} }, () =>
+        sut.run('m', 'chat', (target, context) => target.provider.chat!.complete(target.model, { messages: [] }, context)),
+      )
+      .catch((error: unknown) => error);
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    const reason = new BallastError('CLIENT_CLOSED_REQUEST');
+    client.leave(reason);
+
+    expect(await outcome).toBe(reason);
+    expect(providers.get('a')!.calls).toHaveLength(1);
+    expect(providers.get('b')!.calls).toHaveLength(0);
+  });
+
+  it('once answered, leaves nothing following the client: a client leaving later aborts no attempt of it', async () => {
+    const { sut } = build({ a: [{ answer: 'a' }] }, [{ provider: 'a' }]);
+    const client = new ClientPresence();
+    const signals: AbortSignal[] = [];
+
+    await requestContext.run({ requestId: 'r-done', startedAt: 0, client, outcome: {} }, () =>
+      sut.run('m', 'chat', (_target, context) => (signals.push(context.signal), Promise.resolve('answer'))),
+    );
+    client.leave(new BallastError('CLIENT_CLOSED_REQUEST'));
+
+    expect(signals).toHaveLength(1);
+    expect(signals[0].aborted).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { BallastError } from '@ballast/errors';
+import { ClientPresence } from '../client-presence';
 import { RequestContext, requestContext } from '../request-context';
 import { ModelAttempt } from '../tracing/model-attempt';
 import { modelTimingHeaders } from './model-timing-headers';
@@ -11,7 +12,7 @@ describe('modelTimingHeaders', () => {
   const newContext = (): RequestContext => ({
     requestId: 'r1',
     startedAt: performance.now(),
-    signal: new AbortController().signal,
+    client: new ClientPresence(),
     outcome: {},
   });
 

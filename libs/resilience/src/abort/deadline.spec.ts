@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { BallastError } from '@ballast/errors';
+import { clientSideOf } from './client-side';
 import { Deadline } from './deadline';
 
 describe('Deadline', () => {
@@ -8,7 +9,7 @@ describe('Deadline', () => {
 
   it('makes no timer and no listener until a wait asks for its signal', () => {
     const client = new AbortController();
-    const sut = new Deadline(1000, client.signal);
+    const sut = new Deadline(1000, clientSideOf(client.signal));
 
     expect(sut.remainingMs()).toBe(1000);
     expect(sut.ended).toBe(false);
@@ -17,7 +18,7 @@ describe('Deadline', () => {
   });
 
   it('its signal aborts with MODEL_TIMEOUT when its time has passed, and it has ended', async () => {
-    const sut = new Deadline(1000, new AbortController().signal);
+    const sut = new Deadline(1000, clientSideOf(new AbortController().signal));
     const signal = sut.signal;
 
     await jest.advanceTimersByTimeAsync(999);
@@ -32,7 +33,7 @@ describe('Deadline', () => {
 
   it("ends with the client's reason when the client leaves first, its signal too", () => {
     const client = new AbortController();
-    const sut = new Deadline(1000, client.signal);
+    const sut = new Deadline(1000, clientSideOf(client.signal));
     const signal = sut.signal;
     const reason = new BallastError('CLIENT_CLOSED_REQUEST');
 
@@ -45,7 +46,7 @@ describe('Deadline', () => {
 
   it('passed by an attempt, it ends at once with one reason, and a signal asked for later is already aborted', () => {
     const client = new AbortController();
-    const sut = new Deadline(1000, client.signal);
+    const sut = new Deadline(1000, clientSideOf(client.signal));
 
     const reason = sut.pass();
 
@@ -69,7 +70,7 @@ describe('Deadline', () => {
 
   it('with no deadline (Infinity) its signal has no timer: only the client ends it', () => {
     const client = new AbortController();
-    const sut = new Deadline(Infinity, client.signal);
+    const sut = new Deadline(Infinity, clientSideOf(client.signal));
 
     const signal = sut.signal;
 
@@ -80,7 +81,7 @@ describe('Deadline', () => {
 
   it('once disposed, leaves no timer and no listener on the client signal', () => {
     const client = new AbortController();
-    const sut = new Deadline(1000, client.signal);
+    const sut = new Deadline(1000, clientSideOf(client.signal));
     void sut.signal;
 
     sut.dispose();

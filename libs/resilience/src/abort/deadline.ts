@@ -1,5 +1,5 @@
 import { BallastError } from '@ballast/errors';
-import { linkAbort } from './link-abort';
+import type { ClientSide } from './client-side';
 
 /**
  * One request's time budget, shared by every retry and fallback: it ends at
@@ -24,7 +24,7 @@ export class Deadline {
   /** `Infinity` for no deadline: only the client (or a shutdown) ends it. */
   constructor(
     private readonly timeoutMs: number,
-    readonly client?: AbortSignal,
+    readonly client?: ClientSide,
   ) {
     this.at = Date.now() + timeoutMs;
   }
@@ -38,7 +38,7 @@ export class Deadline {
     if (!this.passedReason && Date.now() >= this.at) {
       this.pass();
     }
-    return this.client?.aborted === true || this.passedReason !== undefined;
+    return this.client?.left === true || this.passedReason !== undefined;
   }
 
   /** Why it ended: the client's reason, else MODEL_TIMEOUT; undefined while it has not. */
@@ -46,7 +46,7 @@ export class Deadline {
     if (!this.ended) {
       return undefined;
     }
-    return this.client?.aborted ? this.client.reason : this.passedReason;
+    return this.client?.left ? this.client.reason : this.passedReason;
   }
 
   throwIfEnded(): void {
@@ -72,7 +72,7 @@ export class Deadline {
       if (this.ended) {
         this.controller.abort(this.reason);
       } else {
-        this.unlink = this.client && linkAbort(this.client, this.controller);
+        this.unlink = this.client?.follow(this.controller);
         if (Number.isFinite(this.at)) {
           this.timer = setTimeout(() => this.pass(), this.remainingMs());
         }
