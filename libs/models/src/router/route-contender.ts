@@ -15,8 +15,8 @@ export function startContender<T>(
   slot: BulkheadSlot,
   retriesHere?: (error: BallastError) => boolean,
 ): Contender<T> {
-  // Only a hedge race aborts one contender alone (its loser): elsewhere the deadline (and so the client)
-  // is all that ends the attempt, and the controller it would cost per request is not made.
+  // Only a hedge race aborts one contender alone (its loser): elsewhere only the deadline and the client end
+  // the attempt from outside (besides its own limit), and the controller it would cost per request is not made.
   // `cancelled` tells the hedge's own abort apart.
   const own = step.hedge ? new AbortController() : undefined;
   let cancelled = false;
