@@ -10,7 +10,10 @@ const REQUEST = { messages: [{ role: 'user' as const, content: 'hello' }] };
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 function inRequest<T>(requestId: string, fn: () => Promise<T>): Promise<T> {
-  return requestContext.run({ requestId, traceparent: TRACEPARENT, startedAt: performance.now(), client: new ClientPresence(), outcome: {} }, fn);
+  return requestContext.run(
+    { requestId, traceparent: TRACEPARENT, startedAt: performance.now(), client: new ClientPresence(), outcome: {} },
+    fn,
+  );
 }
 
 function modelsFile(primaryUrl: string, backupUrl?: string, primaryExtra: object = {}) {

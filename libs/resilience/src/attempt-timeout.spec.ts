@@ -139,7 +139,9 @@ describe('withAttemptTimeout', () => {
   });
 
   it('without a deadline (Infinity), only its own limit ends it', async () => {
-    const outcome = sut(50, { deadline: new Deadline(Infinity, clientSideOf(client.signal)) }, hangingUntilAborted()).catch((error: unknown) => error);
+    const outcome = sut(50, { deadline: new Deadline(Infinity, clientSideOf(client.signal)) }, hangingUntilAborted()).catch(
+      (error: unknown) => error,
+    );
 
     await jest.advanceTimersByTimeAsync(50);
 

@@ -30,7 +30,10 @@ export async function withAttemptTimeout<T>(timeoutMs: number, bounds: AttemptBo
   const timer =
     untilDeadline <= timeoutMs
       ? setTimeout(() => limit.abort(deadline.pass()), untilDeadline)
-      : setTimeout(() => limit.abort(new BallastError('MODEL_TIMEOUT', { cause: new Error(`attempt exceeded ${timeoutMs} ms`) })), timeoutMs);
+      : setTimeout(
+          () => limit.abort(new BallastError('MODEL_TIMEOUT', { cause: new Error(`attempt exceeded ${timeoutMs} ms`) })),
+          timeoutMs,
+        );
   const signal = limit.signal;
   try {
     return await fn(signal);

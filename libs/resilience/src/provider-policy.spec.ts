@@ -60,7 +60,10 @@ describe('ProviderPolicy', () => {
       const sut = policy();
       await open(sut);
       jest.advanceTimersByTime(5_000);
-      await expect(sut.admit(new Deadline(120_000, clientSideOf(controller.signal)))).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfterSeconds: 10 });
+      await expect(sut.admit(new Deadline(120_000, clientSideOf(controller.signal)))).rejects.toMatchObject({
+        code: 'CIRCUIT_OPEN',
+        retryAfterSeconds: 10,
+      });
       expect(sut.availability).toBe('circuit-open');
     });
 
