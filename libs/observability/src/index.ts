@@ -1,6 +1,6 @@
 export { BallastMetrics } from './ballast-metrics';
-export { ClientPresence } from './client-presence';
 export type { BreakerStateValue } from './ballast-metrics';
+export { ClientPresence } from './client-presence';
 export { REDACTED_PATHS, createLogger } from './create-logger';
 export type { LoggerOptions } from './create-logger';
 export { ObservabilityModule } from './observability.module';
