@@ -11,11 +11,11 @@ export const COMMAND_TIMEOUT_MS = 50;
  * making clients wait. It keeps reconnecting in the background. Callers add
  * their own 'error' handling.
  */
-export function failFastRedis(url: string, connectionName: string): Redis {
+export function failFastRedis(url: string, connectionName: string, commandTimeoutMs = COMMAND_TIMEOUT_MS): Redis {
   return new Redis(url, {
     enableOfflineQueue: false,
     connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: COMMAND_TIMEOUT_MS,
+    commandTimeout: commandTimeoutMs,
     // On shutdown, how long a half-closed socket may linger before it is destroyed.
     disconnectTimeout: 200,
     maxRetriesPerRequest: 0,

@@ -2,8 +2,11 @@ import { BallastMetrics } from '@ballast/observability';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { RedisServer, startRedisServer } from '../../../test/support/redis-server';
+import { once } from 'node:events';
+import { COMMAND_TIMEOUT_MS } from '../../redis/fail-fast-redis';
 import { MemoryReplayStore } from './memory-replay-store';
 import { RedisReplayStore } from './redis-replay-store';
+import { REPLAY_COMMAND_TIMEOUT_MS, replayRedis } from './replay-redis';
 import type { ReplayFrame, ReplayLimits } from './replay-store.port';
 
 const limits: ReplayLimits = { graceMs: 1000, ttlMs: 60_000, maxEvents: 3, maxBytes: 10_000, totalBytes: 100_000 };
@@ -19,9 +22,8 @@ describe('RedisReplayStore (a real redis-server)', () => {
   let server: RedisServer | undefined;
   let check: Redis;
   const stores: RedisReplayStore[] = [];
-  const replica = () => {
+  const replica = (redis = new Redis(server!.url)) => {
     const metrics = new BallastMetrics({ defaultMetrics: false });
-    const redis = new Redis(server!.url);
     const store = new RedisReplayStore(redis, new MemoryReplayStore(limits, metrics), limits, metrics, pino({ level: 'silent' }));
     stores.push(store);
     return { store, redis };
@@ -68,5 +70,27 @@ describe('RedisReplayStore (a real redis-server)', () => {
     })();
     await reading;
     expect(seen).toEqual([4, 5, 6, 7]);
+  });
+
+  it("still finds another replica's stream when Redis answers later than the rate limiter would wait: a pause is not a miss", async () => {
+    if (!server) {
+      return;
+    }
+    const connection = replayRedis(server.url);
+    if (connection.status !== 'ready') {
+      await once(connection, 'ready');
+    }
+    const [{ store: a, redis: redisA }, { store: b }] = [replica(), replica(connection)];
+    expect(await a.open('s-slow', meta)).toBe(true);
+    a.append('s-slow', frame(0));
+    await redisA.ping();
+    const pauseMs = 4 * COMMAND_TIMEOUT_MS;
+    expect(pauseMs).toBeLessThan(REPLAY_COMMAND_TIMEOUT_MS);
+
+    // Every client's commands wait this long for their answers (Redis's own CLIENT PAUSE), as they would behind a stalled process.
+    await check.client('PAUSE', pauseMs, 'ALL');
+
+    expect(await b.meta('s-slow')).toEqual(meta);
+    expect(await b.check('s-slow', 0)).toBe('ok');
   });
 });
