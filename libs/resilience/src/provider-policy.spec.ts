@@ -3,7 +3,7 @@ import { BallastError } from '@ballast/errors';
 import { clientSideOf } from './abort/client-side';
 import { Deadline } from './abort/deadline';
 import { BreakerStateName } from './circuit-breaker';
-import { PolicyEvents, ProviderLimits, ProviderPolicy } from './provider-policy';
+import { AttemptOptions, PolicyEvents, ProviderLimits, ProviderPolicy } from './provider-policy';
 import { DEFAULT_RESILIENCE, ResilienceSettings } from './resilience-settings';
 
 const LIMITS: ProviderLimits = { timeoutMs: 30_000, maxConcurrency: 1, maxQueue: 0 };
@@ -173,46 +173,51 @@ describe('ProviderPolicy', () => {
       expect(sut.breaker.stateName).toBe('closed');
     });
 
-    it('does not count a call its caller cancelled', async () => {
+    /** One attempt that hangs until `end` ends it, made `times` over; the breaker's state after. */
+    async function endedEach(times: number, attempt: () => { options: AttemptOptions; end(): unknown }): Promise<BreakerStateName> {
       const sut = policy();
-      for (let i = 0; i < 5; i++) {
-        const caller = new AbortController();
-        const pending = settle(sut.attempt(hang, { deadline: new Deadline(120_000, clientSideOf(caller.signal)) }));
-        caller.abort(new BallastError('UPSTREAM_UNAVAILABLE'));
-        await pending;
+      for (let i = 0; i < times; i++) {
+        const { options, end } = attempt();
+        const pending = settle(sut.attempt(hang, options));
+        await end();
+        expect((await pending).error).toBeInstanceOf(BallastError);
       }
-      expect(sut.breaker.stateName).toBe('closed');
-    });
+      return sut.breaker.stateName;
+    }
 
-    it('does not count a call ended by the request deadline, though it is a MODEL_TIMEOUT', async () => {
-      const sut = policy();
-      for (let i = 0; i < 5; i++) {
-        const pending = settle(sut.attempt(hang, { deadline: new Deadline(1_000, clientSideOf(controller.signal)), timeoutMs: 5_000 }));
-        await jest.advanceTimersByTimeAsync(1_000);
-        expect((await pending).error).toMatchObject({ code: 'MODEL_TIMEOUT' });
-      }
-      expect(sut.breaker.stateName).toBe('closed');
+    it.each([
+      [
+        'its client left',
+        () => {
+          const caller = new AbortController();
+          const deadline = new Deadline(120_000, clientSideOf(caller.signal));
+          return { options: { deadline }, end: () => caller.abort(new BallastError('CLIENT_CLOSED_REQUEST')) };
+        },
+      ],
+      [
+        'the request deadline passed, though that is a MODEL_TIMEOUT',
+        () => ({
+          options: { deadline: new Deadline(1_000, clientSideOf(controller.signal)), timeoutMs: 5_000 },
+          end: () => jest.advanceTimersByTimeAsync(1_000),
+        }),
+      ],
+      [
+        "it was cancelled alone (a hedge's loser)",
+        () => {
+          const cancel = new AbortController();
+          return { options: { ...options(), cancel: cancel.signal }, end: () => cancel.abort(new BallastError('CLIENT_CLOSED_REQUEST')) };
+        },
+      ],
+    ])('does not count a call that ended from outside: %s', async (_case, attempt) => {
+      expect(await endedEach(5, attempt)).toBe('closed');
     });
 
     it('counts a call ended by its own limit before the deadline', async () => {
-      const sut = policy();
-      for (let i = 0; i < 2; i++) {
-        const pending = settle(sut.attempt(hang, { deadline: new Deadline(10_000, clientSideOf(controller.signal)), timeoutMs: 1_000 }));
-        await jest.advanceTimersByTimeAsync(1_000);
-        await pending;
-      }
-      expect(sut.breaker.stateName).toBe('open');
-    });
-
-    it("does not count a call cancelled alone (a hedge's loser)", async () => {
-      const sut = policy();
-      for (let i = 0; i < 5; i++) {
-        const cancel = new AbortController();
-        const pending = settle(sut.attempt(hang, { ...options(), cancel: cancel.signal }));
-        cancel.abort(new BallastError('CLIENT_CLOSED_REQUEST'));
-        expect((await pending).error).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST' });
-      }
-      expect(sut.breaker.stateName).toBe('closed');
+      const byItsLimit = () => ({
+        options: { deadline: new Deadline(10_000, clientSideOf(controller.signal)), timeoutMs: 1_000 },
+        end: () => jest.advanceTimersByTimeAsync(1_000),
+      });
+      expect(await endedEach(2, byItsLimit)).toBe('open');
     });
   });
 

@@ -70,8 +70,9 @@ export class ChatRouting {
     const client = options.signal ?? requestContext.current()?.client.signal ?? new AbortController().signal;
     const deadlineAt = Date.now() + this.options.requestTimeoutMs;
     const routed = await this.router.run(publicModel, 'chat', (target, context) => openLeg(target, request, context, this.metrics), {
+      // The caller's signal if it gave one; else the router follows the request's client presence itself, with no
+      // signal adapted back for every attempt (the stream's chunks take the presence's signal, below).
       ...options,
-      signal: client,
       holdSlot: true,
       attemptTimeoutMs: (policy) => policy.resilience.firstChunkTimeoutMs,
       // The loser of a hedge that sent its first chunk too late: close its upstream.
