@@ -8,7 +8,9 @@
  * `--plain` sends non-streaming requests instead (the "first event" is then the whole answer): the same request
  * path without the stream. `--gap=MS` leaves the processes idle for MS between requests (back to back otherwise):
  * how much of the request path's time is the machine waking up to it (bench/micro/cold-work.ts).
- *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile/first-chunk.ts [streams] [main.js…] [--plain] [--gap=MS]
+ * Beside the times, the middle's CPU in three of the phases: a phase whose CPU is its wall time is work, not
+ * waiting. `main.js#--flag,--flag` starts that build with these node flags.
+ *   npx ts-node --transpile-only -r tsconfig-paths/register bench/profile/first-chunk.ts [streams] [main.js[#flags]…] [--plain] [--gap=MS]
  */
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,12 +37,19 @@ const WARM_UP = 30;
 const BATCH = 10;
 const PROBE = ['-r', join(__dirname, 'first-chunk-probe.js')];
 
+/** Wall-clock times (ms) and, beside each, the middle process's CPU time so far (ms, all threads). */
 interface ProbeRow {
   arrived: number;
+  arrivedCpu: number;
   upstreamCall?: number;
+  upstreamCallCpu?: number;
   upstreamSent?: number;
   upstreamHeaders?: number;
+  upstreamHeadersCpu?: number;
   firstWrite?: number;
+  firstWriteCpu?: number;
+  ended?: number;
+  endedCpu?: number;
 }
 interface Measured {
   target: Target;
@@ -108,7 +117,9 @@ async function main(): Promise<void> {
   });
   for (const [index, build] of builds.entries()) {
     const out = outFor(`ballast-${index}`);
-    const ballast = await startBallast(`first-chunk-ballast-${index}`, models, { FIRST_CHUNK_OUT: out }, PROBE, build);
+    const [main, flags] = build.split('#');
+    const nodeFlags = flags ? flags.split(',') : [];
+    const ballast = await startBallast(`first-chunk-ballast-${index}`, models, { FIRST_CHUNK_OUT: out }, [...nodeFlags, ...PROBE], main);
     children.push(ballast);
     const target: Target = { name: build as TargetName, origin: ballast.origin, model: 'chat', process: ballast };
     measured.push({ target, out, sent: [], firstEvent: [], upstreamWrote: [] });
@@ -146,6 +157,7 @@ async function main(): Promise<void> {
     out.write(
       'target                  first event  to the middle  before the call  call sent  upstream headers  → first write  → client  upstream wrote first chunk after the request\n',
     );
+    const cpuLines: string[] = [];
     for (const m of measured) {
       const rows = m.out ? (await signalledDump<ProbeRow[]>(m.target.process!, m.out)).slice(-m.sent.length) : [];
       if (m.out && rows.length !== m.sent.length) {
@@ -168,7 +180,23 @@ async function main(): Promise<void> {
           each((i) => m.upstreamWrote[i] - m.sent[i]).padStart(12),
         ].join(' ') + '\n',
       );
+      if (m.out) {
+        // From one answer's end to the next request's arrival: what the middle still does after an answer (its
+        // summary line, metrics, the upstream body's end) while the client sends the next one.
+        const afterEnd = (i: number) => (i + 1 < rows.length ? gap(at(i).endedCpu, at(i + 1).arrivedCpu) : undefined);
+        cpuLines.push(
+          [
+            m.target.name.slice(-22).padEnd(22),
+            each((i) => gap(at(i).arrivedCpu, at(i).upstreamCallCpu)).padStart(16),
+            each((i) => gap(at(i).upstreamHeadersCpu, at(i).firstWriteCpu)).padStart(14),
+            each(afterEnd).padStart(30),
+          ].join(' '),
+        );
+      }
     }
+    out.write("\nThe middle's CPU time (all threads) in the same phases, medians, ms:\n\n");
+    out.write('target                 before the call  → first write  answer end → next request arrived\n');
+    out.write(`${cpuLines.join('\n')}\n`);
   } finally {
     await setUpstreamFault(upstream, undefined);
     await Promise.all([...clients.values()].map((client) => client.close()));
