@@ -127,6 +127,40 @@ describe('ObservedChat', () => {
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThanOrEqual(0);
   });
 
+  it.each(['complete', 'stream'] as const)(
+    'with tracing off, %s gathers no span facts: the answer passes through and the provider is asked nothing',
+    async (call) => {
+      applyTracingSettings(TRACING_OFF);
+      const breakerState = jest.fn(() => 'closed');
+      const inner: ChatModelPort = {
+        complete: (_model, _request, ctx) => (seen.push(ctx), Promise.resolve(completion)),
+        async *stream(_model, _request, ctx) {
+          seen.push(ctx);
+          yield chunk('the ');
+          yield chunk('answer', { choices: [{ index: 0, delta: { content: 'answer' }, finish_reason: 'stop' }] });
+        },
+      };
+      const sut = new ObservedChat(inner, { ...facts, breakerState });
+      const received: unknown[] = [];
+      if (call === 'complete') {
+        received.push(await sut.complete('m', request, context()));
+      } else {
+        for await (const piece of sut.stream('m', request, context())) {
+          received.push(piece);
+        }
+      }
+
+      expect(received).toEqual(
+        call === 'complete'
+          ? [completion]
+          : [chunk('the '), expect.objectContaining({ choices: [expect.objectContaining({ finish_reason: 'stop' })] })],
+      );
+      expect(breakerState).not.toHaveBeenCalled();
+      expect(seen[0].traceparent).toBe(context().traceparent);
+      expect(exporter.getFinishedSpans()).toHaveLength(0);
+    },
+  );
+
   it('captures message text (never image bytes) only when content capture is on', async () => {
     applyTracingSettings({ ...TRACING_OFF, enabled: true, exporters: ['otlp'], captureContent: true });
     const inner: ChatModelPort = {

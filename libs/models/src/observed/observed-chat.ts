@@ -3,7 +3,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { CallContext } from '../ports/call-context';
 import type { ChatCompletion, ChatCompletionChunk, ChatModelPort, ChatRequest } from '../ports/chat-model.port';
 import { capturedCompletion, capturedInput } from './captured-content';
-import { completionAttributes, requestAttributes } from './chat-attributes';
+import { completionAttributes, requestAttributes, StreamFacts } from './chat-attributes';
 import { ObservedStream } from './observed-stream';
 
 /** What an observed port knows about its provider, for the attempt span. */
@@ -56,17 +56,7 @@ export class ObservedChat implements ChatModelPort {
   ) {}
 
   async complete(model: string, request: ChatRequest, context: CallContext): Promise<ChatCompletion> {
-    // The span's attributes only where there is a span: with tracing off the attempt is timings alone.
-    const traced = tracingEnabled();
-    const capture = traced && capturesContent();
-    const attempt = new ModelAttempt(
-      traced
-        ? attemptStart(this.provider, 'chat', model, context, {
-            ...requestAttributes(request, false),
-            ...(capture ? capturedInput(request) : {}),
-          })
-        : { operation: 'chat', providerId: this.provider.id, providerType: this.provider.type, model },
-    );
+    const { attempt, traced, capture } = this.startAttempt(model, request, context, false);
     try {
       const completion = await attempt.within(() => this.inner.complete(model, request, withTraceparent(context, attempt)));
       attempt.succeeded(traced ? { ...completionAttributes(completion), ...(capture ? capturedCompletion(completion) : {}) } : undefined);
@@ -78,13 +68,23 @@ export class ObservedChat implements ChatModelPort {
   }
 
   stream(model: string, request: ChatRequest, context: CallContext): AsyncIterable<ChatCompletionChunk> {
-    const capture = capturesContent();
+    const { attempt, traced, capture } = this.startAttempt(model, request, context, true);
+    const facts = traced ? new StreamFacts(capture) : undefined;
+    return new ObservedStream(this.inner.stream(model, request, withTraceparent(context, attempt)), attempt, context.signal, facts);
+  }
+
+  /** The span's attributes only where there is a span: with tracing off an attempt is its timings alone. */
+  private startAttempt(model: string, request: ChatRequest, context: CallContext, stream: boolean) {
+    const traced = tracingEnabled();
+    const capture = traced && capturesContent();
     const attempt = new ModelAttempt(
-      attemptStart(this.provider, 'chat', model, context, {
-        ...requestAttributes(request, true),
-        ...(capture ? capturedInput(request) : {}),
-      }),
+      traced
+        ? attemptStart(this.provider, 'chat', model, context, {
+            ...requestAttributes(request, stream),
+            ...(capture ? capturedInput(request) : {}),
+          })
+        : { operation: 'chat', providerId: this.provider.id, providerType: this.provider.type, model },
     );
-    return new ObservedStream(this.inner.stream(model, request, withTraceparent(context, attempt)), attempt, context.signal, capture);
+    return { attempt, traced, capture };
   }
 }

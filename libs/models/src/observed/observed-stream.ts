@@ -9,21 +9,21 @@ const END: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: 
 
 /**
  * A provider's stream seen by its attempt: the first chunk's time, the
- * facts for the span, and the attempt ended once however the stream ends.
+ * facts for the span (where there is one), and the attempt ended once
+ * however the stream ends.
  * A wrapper object rather than an async generator: one `then` per chunk,
  * and no suspended frame holding the request for the stream's life.
  */
 export class ObservedStream implements AsyncIterableIterator<ChatCompletionChunk> {
-  private readonly facts: StreamFacts;
   private readonly inner: AsyncIterator<ChatCompletionChunk>;
 
   constructor(
     inner: AsyncIterable<ChatCompletionChunk>,
     private readonly attempt: ModelAttempt,
     private readonly signal: AbortSignal,
-    private readonly capture: boolean,
+    /** Undefined with tracing off: nothing would read them. */
+    private readonly facts: StreamFacts | undefined,
   ) {
-    this.facts = new StreamFacts(capture);
     this.inner = inner[Symbol.asyncIterator]();
     // A reader that leaves may never call next() again: the abort ends the attempt instead.
     signal.addEventListener('abort', this.abandoned, { once: true });
@@ -50,7 +50,7 @@ export class ObservedStream implements AsyncIterableIterator<ChatCompletionChunk
       this.attempt.succeeded(this.outcome());
     } else {
       this.attempt.firstChunk();
-      this.facts.seen(result.value);
+      this.facts?.seen(result.value);
     }
     return result;
   };
@@ -67,8 +67,11 @@ export class ObservedStream implements AsyncIterableIterator<ChatCompletionChunk
     this.signal.removeEventListener('abort', this.abandoned);
   }
 
-  private outcome(): Attributes {
+  private outcome(): Attributes | undefined {
     const { facts } = this;
-    return { ...facts.attributes(), ...(this.capture ? capturedOutput(facts.text, facts.finishReasons[0]) : {}) };
+    if (!facts) {
+      return undefined;
+    }
+    return { ...facts.attributes(), ...(facts.text !== undefined ? capturedOutput(facts.text, facts.finishReasons[0]) : {}) };
   }
 }
