@@ -14,9 +14,9 @@ import { writeModelsFile } from '../../test/support/models-file';
 import { timedStream } from '../load/sse';
 import {
   Child,
-  killAllChildren,
   LOG_DIR,
   REPO_ROOT,
+  runScript,
   setUpstreamFault,
   startBallast,
   startFrameworkFloor,
@@ -139,9 +139,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => killAllChildren());
+runScript(main);

@@ -21,8 +21,8 @@ import { timedStream, TimedStream } from '../load/sse';
 import type { Dispatcher } from 'undici';
 import {
   Child,
-  killAllChildren,
   LOG_DIR,
+  runScript,
   setUpstreamFault,
   startBallast,
   startBareProxy,
@@ -206,9 +206,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => killAllChildren());
+runScript(main);

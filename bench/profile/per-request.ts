@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
 import { writeModelsFile } from '../../test/support/models-file';
-import { killAllChildren, LOG_DIR, REPO_ROOT, startBallast, startUpstream } from '../support/children';
+import { LOG_DIR, REPO_ROOT, runScript, startBallast, startUpstream } from '../support/children';
 import { CHAT_PATH, chatBody, clientHeaders } from '../support/targets';
 import { signalledDump } from './signalled-dump';
 
@@ -145,9 +145,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => killAllChildren());
+runScript(main);

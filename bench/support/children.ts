@@ -31,6 +31,16 @@ export function killAllChildren(): void {
   }
 }
 
+/** Runs a bench script's `main`: a failure printed and the exit code set, and every child it started killed either way. */
+export function runScript(main: () => Promise<void>): void {
+  main()
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(killAllChildren);
+}
+
 /**
  * Starts `node <args>` with the open-file limit raised to its hard limit
  * (thousands of open streams need thousands of sockets), output to a file.
