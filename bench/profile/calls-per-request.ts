@@ -23,6 +23,7 @@ import {
   startUpstream,
 } from '../support/children';
 import { CHAT_PATH, chatBody, clientHeaders, UPSTREAM_MODEL } from '../support/targets';
+import { packageOf } from './package-of';
 import { signalledDump } from './signalled-dump';
 
 const WARM_UP = 500;
@@ -65,9 +66,9 @@ async function count(child: Child, model: string, out: string, stream: boolean):
 
 /** Node's modules by name, packages by name, Ballast's files by their folder (`src/chat/sse`), the rest as is. */
 function placeOf(url: string, appRoot: string): string {
-  const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  const inPackage = packageOf(url);
   if (inPackage) {
-    return inPackage[1];
+    return inPackage;
   }
   if (url.startsWith('node:')) {
     return url.startsWith('node:internal/') ? 'node:internal' : url;

@@ -13,6 +13,7 @@ import { Pool } from 'undici';
 import { writeModelsFile } from '../../test/support/models-file';
 import { LOG_DIR, REPO_ROOT, runScript, startBallast, startUpstream } from '../support/children';
 import { CHAT_PATH, chatBody, clientHeaders } from '../support/targets';
+import { packageOf } from './package-of';
 import { signalledDump } from './signalled-dump';
 
 const WARM_UP = 3_000;
@@ -80,10 +81,13 @@ function allocationsByFunction(profile: NonNullable<Counted['profile']>, appRoot
  * package). Which layer a change would have to touch.
  */
 function allocationsByCallerFile(profile: NonNullable<Counted['profile']>, appRoot: string): Map<string, number> {
-  const packageOf = (url: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.startsWith('node:') ? 'node' : 'native');
   return allocationsBy(profile, (node, callers) => {
     const own = [node, ...callers].find((frame) => frame.callFrame.url.startsWith(appRoot));
-    return own ? own.callFrame.url.replace(appRoot, '') : `(${packageOf(node.callFrame.url)}, no Ballast caller)`;
+    if (own) {
+      return own.callFrame.url.replace(appRoot, '');
+    }
+    const { url } = node.callFrame;
+    return `(${packageOf(url) ?? (url.startsWith('node:') ? 'node' : 'native')}, no Ballast caller)`;
   });
 }
 
